@@ -1,0 +1,193 @@
+//! Exact decimal amounts with two decimals (protocol §5), never a float.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::code::FORMAT_AMOUNT;
+use crate::currency::Currency;
+use crate::error::Error;
+
+/// An amount in hundredths of the currency unit, written with exactly two decimals.
+///
+/// `Amount::parse("10.5")` is 10.50; `"10.505"` is refused, never rounded. Ordering and
+/// arithmetic are exact. The default is zero, which no request accepts.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Amount {
+    hundredths: u64,
+}
+
+impl Amount {
+    /// Zero, as the gateway writes an unrefunded total (`"0.00"`).
+    pub const ZERO: Amount = Amount { hundredths: 0 };
+    /// The smallest amount a request may carry: 0.01.
+    pub const MIN: Amount = Amount { hundredths: 1 };
+    /// The largest amount a request may carry: 9999999999.99.
+    pub const MAX: Amount = Amount {
+        hundredths: 999_999_999_999,
+    };
+
+    /// Parses an amount a request may carry: the decimal form of protocol §5 and
+    /// 0.01 ≤ amount ≤ 9999999999.99. The error's message says which rule failed.
+    pub fn parse(text: &str) -> Result<Amount, Error> {
+        let amount = Self::parse_unbounded_below(text)?;
+        if amount.hundredths == 0 {
+            return Err(invalid("must be at least 0.01"));
+        }
+        Ok(amount)
+    }
+
+    /// Parses an amount the gateway may write, which includes `0.00` (a total with nothing
+    /// refunded yet); otherwise the same rules as [`Amount::parse`].
+    pub fn parse_total(text: &str) -> Result<Amount, Error> {
+        Self::parse_unbounded_below(text)
+    }
+
+    fn parse_unbounded_below(text: &str) -> Result<Amount, Error> {
+        if text.is_empty() {
+            return Err(invalid("must not be empty"));
+        }
+        let bytes = text.as_bytes();
+        if bytes.iter().any(|b| b.is_ascii_whitespace()) {
+            return Err(invalid("must not contain spaces"));
+        }
+        if matches!(bytes[0], b'+' | b'-') {
+            return Err(invalid("must not have a sign"));
+        }
+        if bytes.iter().any(|b| matches!(b, b'e' | b'E')) {
+            return Err(invalid("must not use an exponent"));
+        }
+        if bytes.iter().any(|b| matches!(b, b',' | b'_' | b'\'')) {
+            return Err(invalid("must not contain thousands separators"));
+        }
+        let (whole, fraction) = match text.split_once('.') {
+            Some((w, f)) => (w, Some(f)),
+            None => (text, None),
+        };
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(whole) || !fraction.is_none_or(all_digits) {
+            return Err(invalid(
+                "must be digits with an optional decimal point and up to two decimals, like 10.50",
+            ));
+        }
+        if whole.is_empty() {
+            return Err(invalid("needs a digit before the decimal point"));
+        }
+        let fraction = fraction.unwrap_or("");
+        if text.ends_with('.') {
+            return Err(invalid("needs a digit after the decimal point"));
+        }
+        if fraction.len() > 2 {
+            return Err(invalid(
+                "must not have more than two decimals (amounts are never rounded)",
+            ));
+        }
+        let significant = whole.trim_start_matches('0');
+        if significant.len() > 10 {
+            return Err(invalid("must be at most 9999999999.99"));
+        }
+        let units: u64 = if significant.is_empty() {
+            0
+        } else {
+            significant.parse().map_err(|_| invalid("must be at most 9999999999.99"))?
+        };
+        let mut cents: u64 = 0;
+        for (i, b) in fraction.bytes().enumerate() {
+            cents += u64::from(b - b'0') * if i == 0 { 10 } else { 1 };
+        }
+        let hundredths = units * 100 + cents;
+        if hundredths > Self::MAX.hundredths {
+            return Err(invalid("must be at most 9999999999.99"));
+        }
+        Ok(Amount { hundredths })
+    }
+
+    /// An amount from hundredths of the unit; `None` above [`Amount::MAX`].
+    pub fn from_hundredths(hundredths: u64) -> Option<Amount> {
+        (hundredths <= Self::MAX.hundredths).then_some(Amount { hundredths })
+    }
+
+    /// The amount in hundredths of the unit (10.50 → 1050).
+    pub fn hundredths(self) -> u64 {
+        self.hundredths
+    }
+
+    /// True for 0.00.
+    pub fn is_zero(self) -> bool {
+        self.hundredths == 0
+    }
+
+    /// Exact sum; `None` above [`Amount::MAX`].
+    pub fn checked_add(self, other: Amount) -> Option<Amount> {
+        Self::from_hundredths(self.hundredths.checked_add(other.hundredths)?)
+    }
+
+    /// Exact difference; `None` below zero.
+    pub fn checked_sub(self, other: Amount) -> Option<Amount> {
+        self.hundredths
+            .checked_sub(other.hundredths)
+            .map(|hundredths| Amount { hundredths })
+    }
+
+    /// Checks the amount against its currency: a zero-decimal currency takes no fraction
+    /// other than `.00` (protocol §5).
+    pub fn check_currency(self, currency: &Currency) -> Result<(), Error> {
+        if currency.exponent() == 0 && self.hundredths % 100 != 0 {
+            return Err(Error::validation(
+                FORMAT_AMOUNT,
+                "amount",
+                format!(
+                    "{} has no minor unit, so the amount must be a whole number (got {self})",
+                    currency.code()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn invalid(rule: &'static str) -> Error {
+    Error::validation(FORMAT_AMOUNT, "amount", rule)
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:02}", self.hundredths / 100, self.hundredths % 100)
+    }
+}
+
+impl fmt::Debug for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Amount({self})")
+    }
+}
+
+impl FromStr for Amount {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Amount::parse(s)
+    }
+}
+
+impl TryFrom<&str> for Amount {
+    type Error = Error;
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        Amount::parse(s)
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    /// Reads what the gateway writes: a decimal string, `0.00` included. A JSON number is
+    /// refused, since a float cannot carry an amount exactly.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Amount::parse_total(&text).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,1 @@
+//! The tradepay sandbox gateway.

@@ -55,7 +55,7 @@ impl Amount {
         if matches!(bytes[0], b'+' | b'-') {
             return Err(invalid("must not have a sign"));
         }
-        if bytes.iter().any(|b| matches!(b, b'e' | b'E')) {
+        if looks_like_exponent(text) {
             return Err(invalid("must not use an exponent"));
         }
         if bytes.iter().any(|b| matches!(b, b',' | b'_' | b'\'')) {
@@ -90,7 +90,9 @@ impl Amount {
         let units: u64 = if significant.is_empty() {
             0
         } else {
-            significant.parse().map_err(|_| invalid("must be at most 9999999999.99"))?
+            significant
+                .parse()
+                .map_err(|_| invalid("must be at most 9999999999.99"))?
         };
         let mut cents: u64 = 0;
         for (i, b) in fraction.bytes().enumerate() {
@@ -145,6 +147,20 @@ impl Amount {
         }
         Ok(())
     }
+}
+
+/// `1e3`, `1.5E-2`, `2e+5`: a number in scientific notation, which a float formatter writes
+/// and which must be named as such rather than as a generic format error.
+fn looks_like_exponent(text: &str) -> bool {
+    let Some(at) = text.find(['e', 'E']) else {
+        return false;
+    };
+    let (mantissa, rest) = (&text[..at], &text[at + 1..]);
+    let exponent = rest.strip_prefix(['+', '-']).unwrap_or(rest);
+    mantissa.bytes().any(|b| b.is_ascii_digit())
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn invalid(rule: &'static str) -> Error {

@@ -4,7 +4,9 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::code::{AUTH_MISSING_PARAMS, FORMAT_FIELD, FORMAT_TRANS_TYPE_EMPTY, FORMAT_TRANS_TYPE_UNKNOWN};
+use crate::code::{
+    AUTH_MISSING_PARAMS, FORMAT_FIELD, FORMAT_TRANS_TYPE_EMPTY, FORMAT_TRANS_TYPE_UNKNOWN,
+};
 use crate::error::Error;
 use crate::open_enum::TransType;
 
@@ -107,11 +109,21 @@ impl IncomingRequest {
         };
         let access_no = match body.get("accessNo") {
             Some(Value::String(s)) if !s.is_empty() && s.len() <= 64 => s.clone(),
-            _ => return Err(missing("accessNo", "is required: a string of 1 to 64 characters")),
+            _ => {
+                return Err(missing(
+                    "accessNo",
+                    "is required: a string of 1 to 64 characters",
+                ))
+            }
         };
         let timestamp = match body.get("timestamp").and_then(Value::as_i64) {
             Some(t) => t,
-            None => return Err(missing("timestamp", "is required: Unix seconds as a JSON integer")),
+            None => {
+                return Err(missing(
+                    "timestamp",
+                    "is required: Unix seconds as a JSON integer",
+                ))
+            }
         };
         let nonce = match body.get("nonce") {
             Some(Value::String(s)) if is_valid_nonce(s) => s.clone(),
@@ -156,7 +168,11 @@ impl IncomingRequest {
         match self.body.get("data") {
             Some(Value::Object(data)) => Ok(data),
             None | Some(Value::Null) => Err(Error::validation(FORMAT_FIELD, "data", "is required")),
-            Some(_) => Err(Error::validation(FORMAT_FIELD, "data", "must be a JSON object")),
+            Some(_) => Err(Error::validation(
+                FORMAT_FIELD,
+                "data",
+                "must be a JSON object",
+            )),
         }
     }
 }

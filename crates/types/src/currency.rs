@@ -32,16 +32,37 @@ impl Currency {
             return Err(invalid("is required"));
         }
         if text.len() != 3 || !text.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(invalid("must be an uppercase ISO 4217 alpha-3 code, like USD"));
+            return Err(invalid(
+                "must be an uppercase ISO 4217 alpha-3 code, like USD",
+            ));
         }
         if NOT_FOR_PAYMENT.contains(&text) {
             return Err(invalid(format!(
                 "{text} is an ISO 4217 code for a metal, fund unit or test, not a currency one pays in"
             )));
         }
-        let iso = iso_currency::Currency::from_code(text).ok_or_else(|| {
-            invalid(format!("{text} is not an ISO 4217 currency code"))
-        })?;
+        let iso = iso_currency::Currency::from_code(text)
+            .ok_or_else(|| invalid(format!("{text} is not an ISO 4217 currency code")))?;
+        for flag in iso.flags() {
+            match flag {
+                // XAD (Arab accounting dinar) and any unit of account ISO adds later.
+                iso_currency::Flag::Special => {
+                    return Err(invalid(format!(
+                        "{text} is an ISO 4217 code for a metal, fund unit or test, not a currency one pays in"
+                    )))
+                }
+                // The crate marks VES as superseded by VED, but ISO 4217 still lists both as
+                // current Venezuelan currencies.
+                iso_currency::Flag::Superseded(_) if text == "VES" => {}
+                iso_currency::Flag::Superseded(by) => {
+                    return Err(invalid(format!(
+                        "{text} has been withdrawn from ISO 4217 (replaced by {})",
+                        by.code()
+                    )))
+                }
+                iso_currency::Flag::Fund => {}
+            }
+        }
         let exponent = iso.exponent().unwrap_or(2).min(u16::from(u8::MAX)) as u8;
         let b = text.as_bytes();
         Ok(Currency {

@@ -5,7 +5,10 @@ use serde_json::{Map, Value};
 use crate::code::FORMAT_FIELD;
 use crate::error::Error;
 
-pub(crate) fn field_error(field: &'static str, rule: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+pub(crate) fn field_error(
+    field: &'static str,
+    rule: impl Into<std::borrow::Cow<'static, str>>,
+) -> Error {
     Error::validation(FORMAT_FIELD, field, rule)
 }
 
@@ -54,7 +57,10 @@ pub(crate) fn check_id(field: &'static str, value: &str) -> Result<(), Error> {
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     {
-        return Err(field_error(field, "may contain only letters, digits, '_' and '-'"));
+        return Err(field_error(
+            field,
+            "may contain only letters, digits, '_' and '-'",
+        ));
     }
     Ok(())
 }
@@ -86,8 +92,14 @@ pub(crate) fn check_url(field: &'static str, value: &str) -> Result<(), Error> {
     if host_end == 0 {
         return Err(field_error(field, "must name a host"));
     }
-    if value.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
-        return Err(field_error(field, "must not contain spaces or control characters"));
+    if value
+        .bytes()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
+        return Err(field_error(
+            field,
+            "must not contain spaces or control characters",
+        ));
     }
     Ok(())
 }

@@ -35,8 +35,8 @@ pub use open_enum::{
 };
 pub use order::{NextAction, NextActionRedirect, PaymentError, Refund, Trade};
 pub use request::{
-    CardData, CloseRequest, MicropayData, OrderRef, PayRequest, PaymentMethodData, QueryRequest,
-    RefundQueryRequest, RefundRequest, ReversalRequest, Operation,
+    CardData, CloseRequest, MicropayData, Operation, OrderRef, PayRequest, PaymentMethodData,
+    QueryRequest, RefundQueryRequest, RefundRequest, ReversalRequest,
 };
 pub use signing::Secret;
 pub use webhook::{Event, EventData, HeaderSource, WebhookSecret};

@@ -83,6 +83,10 @@ fn invalid(rule: String) -> Error {
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Metadata {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Metadata(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Metadata(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::amount::Amount;
-use crate::open_enum::{NextActionType, PaymentMethod, PaymentMode, RefundStatus, Status, TradeStatus};
+use crate::open_enum::{
+    NextActionType, PaymentMethod, PaymentMode, RefundStatus, Status, TradeStatus,
+};
 
 /// Why a payment failed (`last_payment_error`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

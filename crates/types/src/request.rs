@@ -113,7 +113,10 @@ pub struct CardData {
 
 impl fmt::Debug for CardData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let last4 = self.number.get(self.number.len().saturating_sub(4)..).unwrap_or("");
+        let last4 = self
+            .number
+            .get(self.number.len().saturating_sub(4)..)
+            .unwrap_or("");
         f.debug_struct("CardData")
             .field("number", &format_args!("****{last4}"))
             .field("exp_month", &self.exp_month)
@@ -132,7 +135,10 @@ pub struct MicropayData {
 
 impl fmt::Debug for MicropayData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let tail = self.auth_code.get(self.auth_code.len().saturating_sub(2)..).unwrap_or("");
+        let tail = self
+            .auth_code
+            .get(self.auth_code.len().saturating_sub(2)..)
+            .unwrap_or("");
         write!(f, "MicropayData {{ auth_code: \"…{tail}\" }}")
     }
 }
@@ -182,7 +188,10 @@ impl PaymentMethodData {
             );
         }
         if let Some(micropay) = &self.micropay {
-            out.insert("micropay".into(), serde_json::json!({ "auth_code": micropay.auth_code }));
+            out.insert(
+                "micropay".into(),
+                serde_json::json!({ "auth_code": micropay.auth_code }),
+            );
         }
         Value::Object(out)
     }
@@ -240,13 +249,14 @@ impl PayRequest {
         };
         let currency = Currency::from_wire(r.req_str("currency")?)?;
         amount.check_currency(&currency)?;
-        let payment_method = match r.req_str("payment_method")? {
-            m => match PaymentMethod::from_wire(m) {
-                PaymentMethod::Unknown(_) => {
-                    return Err(field_error("payment_method", "must be card, qr or micropay"))
-                }
-                known => known,
-            },
+        let payment_method = match PaymentMethod::from_wire(r.req_str("payment_method")?) {
+            PaymentMethod::Unknown(_) => {
+                return Err(field_error(
+                    "payment_method",
+                    "must be card, qr or micropay",
+                ))
+            }
+            known => known,
         };
         let customer_id = r.opt_str("customer_id")?;
         if let Some(c) = customer_id {
@@ -264,7 +274,10 @@ impl PayRequest {
         let txn_time = r.opt_str("txn_time")?;
         if let Some(t) = txn_time {
             if crate::time::parse_rfc3339(t).is_none() {
-                return Err(field_error("txn_time", "must be an RFC 3339 time, like 2026-11-21T22:18:46Z"));
+                return Err(field_error(
+                    "txn_time",
+                    "must be an RFC 3339 time, like 2026-11-21T22:18:46Z",
+                ));
             }
         }
         let payment_token = r.opt_str("payment_token")?.filter(|t| !t.is_empty());
@@ -273,7 +286,8 @@ impl PayRequest {
         }
         let method_data = r.opt_object("payment_method_data")?;
 
-        let mode_error = |rule: &'static str| Error::validation(FORMAT_PAYMENT_MODE, "payment_mode", rule);
+        let mode_error =
+            |rule: &'static str| Error::validation(FORMAT_PAYMENT_MODE, "payment_mode", rule);
         let payment_mode = match r.opt_str("payment_mode")? {
             None => None,
             Some(m) => match PaymentMode::from_wire(m) {
@@ -348,7 +362,10 @@ impl PayRequest {
         put("order_id", Some(self.order_id.clone().into()));
         put("amount", Some(self.amount.to_string().into()));
         put("currency", Some(self.currency.to_ascii_uppercase().into()));
-        put("payment_method", self.payment_method.as_ref().map(|m| m.as_str().into()));
+        put(
+            "payment_method",
+            self.payment_method.as_ref().map(|m| m.as_str().into()),
+        );
         put("customer_id", self.customer_id.clone().map(Into::into));
         put(
             "metadata",
@@ -358,12 +375,17 @@ impl PayRequest {
         );
         put("return_url", self.return_url.clone().map(Into::into));
         put("notify_url", self.notify_url.clone().map(Into::into));
-        put("payment_mode", self.payment_mode.as_ref().map(|m| m.as_str().into()));
+        put(
+            "payment_mode",
+            self.payment_mode.as_ref().map(|m| m.as_str().into()),
+        );
         put("payment_token", self.payment_token.clone().map(Into::into));
         put("txn_time", self.txn_time.clone().map(Into::into));
         put(
             "payment_method_data",
-            self.payment_method_data.as_ref().map(PaymentMethodData::to_value),
+            self.payment_method_data
+                .as_ref()
+                .map(PaymentMethodData::to_value),
         );
         data
     }
@@ -379,12 +401,19 @@ fn read_metadata(r: &Reader<'_>) -> Result<Option<Metadata>, Error> {
             Value::String(v) => {
                 metadata.insert(key.clone(), v.clone());
             }
-            _ => return Err(field_error("metadata", format!("value of key {key:?} must be a string"))),
+            _ => {
+                return Err(field_error(
+                    "metadata",
+                    format!("value of key {key:?} must be a string"),
+                ))
+            }
         }
     }
     // The limit is on the bytes the caller sent, which preserve its key order; the map
     // re-encodes sorted, which has the same length.
-    metadata.validate().map_err(|e| Error::validation(FORMAT_METADATA, "metadata", e.message().to_owned()))?;
+    metadata
+        .validate()
+        .map_err(|e| Error::validation(FORMAT_METADATA, "metadata", e.message().to_owned()))?;
     Ok(Some(metadata))
 }
 
@@ -415,7 +444,10 @@ fn read_method_data(
                 if recurring {
                     return Ok(None);
                 }
-                return Err(field_error(FIELD, "card details are required for card payments"));
+                return Err(field_error(
+                    FIELD,
+                    "card details are required for card payments",
+                ));
             };
             let read = |field: &'static str, min: usize, max: usize| -> Result<String, Error> {
                 let value = card.req_str(field)?;
@@ -442,7 +474,10 @@ fn read_method_data(
         }
         PaymentMethod::Micropay => {
             let Some(micropay) = entry("micropay")? else {
-                return Err(field_error(FIELD, "micropay.auth_code is required for micropay payments"));
+                return Err(field_error(
+                    FIELD,
+                    "micropay.auth_code is required for micropay payments",
+                ));
             };
             let under = |e: Error| e.under("payment_method_data.micropay");
             let auth_code = micropay.req_str("auth_code").map_err(under)?;
@@ -465,7 +500,11 @@ impl Operation for PayRequest {
     }
     fn to_data(&self) -> Result<Map<String, Value>, Error> {
         if self.amount.is_zero() {
-            return Err(Error::validation(FORMAT_AMOUNT, "amount", "must be at least 0.01"));
+            return Err(Error::validation(
+                FORMAT_AMOUNT,
+                "amount",
+                "must be at least 0.01",
+            ));
         }
         let data = self.write();
         PayRequest::from_data(&data)?;
@@ -557,7 +596,11 @@ impl Operation for RefundRequest {
             data.insert("notify_url".into(), url.clone().into());
         }
         if self.amount.is_zero() {
-            return Err(Error::validation(FORMAT_AMOUNT, "amount", "must be at least 0.01"));
+            return Err(Error::validation(
+                FORMAT_AMOUNT,
+                "amount",
+                "must be at least 0.01",
+            ));
         }
         RefundRequest::from_data(&data)?;
         Ok(data)

@@ -11,7 +11,11 @@ use crate::signing::Secret;
 /// (`1xxxxxxx`) is accepted, because the gateway never signs those; any other unsigned or
 /// wrongly signed body is a [`crate::ErrorKind::Signature`] error and its `data` must not be
 /// acted on. A signed body that is not an envelope is a protocol error.
-pub fn open_response(secret: &Secret, body: &[u8], signature: Option<&str>) -> Result<Envelope, Error> {
+pub fn open_response(
+    secret: &Secret,
+    body: &[u8],
+    signature: Option<&str>,
+) -> Result<Envelope, Error> {
     let verdict = match signature {
         Some(sig) => secret.verify(body, sig),
         None => Err(Error::signature("response is not signed")),

@@ -35,9 +35,9 @@ impl WebhookSecret {
     /// Reads `whsec_<base64>` (the prefix may be omitted, as Standard Webhooks libraries allow).
     pub fn parse(text: &str) -> Result<WebhookSecret, Error> {
         let encoded = text.strip_prefix("whsec_").unwrap_or(text);
-        let key = STANDARD
-            .decode(encoded)
-            .map_err(|_| Error::webhook("webhook secret must be whsec_ followed by standard base64"))?;
+        let key = STANDARD.decode(encoded).map_err(|_| {
+            Error::webhook("webhook secret must be whsec_ followed by standard base64")
+        })?;
         if key.is_empty() {
             return Err(Error::webhook("webhook secret must not be empty"));
         }
@@ -67,7 +67,10 @@ impl WebhookSecret {
 
     /// The `webhook-signature` value for a delivery: `v1,<base64>`.
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
-        format!("v1,{}", STANDARD.encode(self.mac(id, timestamp, body).finalize().into_bytes()))
+        format!(
+            "v1,{}",
+            STANDARD.encode(self.mac(id, timestamp, body).finalize().into_bytes())
+        )
     }
 }
 
@@ -189,10 +192,14 @@ pub fn verify_signature(
     let signatures = header(SIGNATURE_HEADER)?;
     let tolerance = i64::try_from(tolerance.as_secs()).unwrap_or(i64::MAX);
     if timestamp < now.saturating_sub(tolerance) {
-        return Err(Error::webhook("webhook timestamp is too old (outside the tolerance)"));
+        return Err(Error::webhook(
+            "webhook timestamp is too old (outside the tolerance)",
+        ));
     }
     if timestamp > now.saturating_add(tolerance) {
-        return Err(Error::webhook("webhook timestamp is in the future (outside the tolerance)"));
+        return Err(Error::webhook(
+            "webhook timestamp is in the future (outside the tolerance)",
+        ));
     }
     let mut saw_v1 = false;
     for candidate in signatures.split(' ').filter(|s| !s.is_empty()) {
@@ -229,8 +236,12 @@ pub fn verify(
     let bad_data = |e: serde_json::Error| Error::webhook(format!("webhook data is not valid: {e}"));
     let data = match &parsed.event_type {
         EventType::Unknown(_) => EventData::Unknown(parsed.data),
-        t if t.is_refund() => EventData::Refund(Box::new(serde_json::from_value(parsed.data).map_err(bad_data)?)),
-        _ => EventData::Trade(Box::new(serde_json::from_value(parsed.data).map_err(bad_data)?)),
+        t if t.is_refund() => EventData::Refund(Box::new(
+            serde_json::from_value(parsed.data).map_err(bad_data)?,
+        )),
+        _ => EventData::Trade(Box::new(
+            serde_json::from_value(parsed.data).map_err(bad_data)?,
+        )),
     };
     Ok(Event {
         id,

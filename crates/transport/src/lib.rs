@@ -1,1 +1,19 @@
-//! The tradepay client.
+//! The tradepay client: every gateway operation over hyper and rustls, with retries that
+//! never charge twice, deadlines, and the payment flows built on them.
+//!
+//! Users depend on the `tradepay` facade crate, which re-exports this crate whole.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod builder;
+mod client;
+mod error;
+mod flows;
+pub mod webhook;
+
+pub use builder::{
+    ClientBuilder, DEFAULT_BACKOFF, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BACKOFF,
+    DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT,
+};
+pub use client::{Client, MAX_RESPONSE_BYTES};
+pub use error::{Error, ErrorKind};

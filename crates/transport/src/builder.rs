@@ -1,0 +1,427 @@
+//! Configuring a [`Client`]: every check is deferred to [`ClientBuilder::build`], so a chain
+//! of setters never panics and reports the first problem once.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::Uri;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use tradepay_types::{Secret, StampSource, SystemStamps};
+
+use crate::client::{Client, Config};
+use crate::error::Error;
+
+/// The default number of retries after the first attempt.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The default time allowed to one attempt (connect, send, read the answer).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default first backoff delay; it doubles after every retry, with jitter.
+pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(200);
+/// The default cap of one backoff delay.
+pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// Builds a [`Client`]. Obtain one with [`Client::builder`].
+#[must_use = "a builder does nothing until build() is called"]
+#[derive(Clone)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    access_no: Option<String>,
+    secret: Option<Secret>,
+    max_retries: u32,
+    connect_timeout: Duration,
+    timeout: Duration,
+    deadline: Option<Duration>,
+    user_agent: Option<String>,
+    allow_insecure_http: bool,
+    root_pems: Vec<Vec<u8>>,
+    native_roots: bool,
+    webpki_roots: bool,
+    stamps: Option<Arc<dyn StampSource>>,
+    backoff: Duration,
+    max_backoff: Duration,
+    pool_max_idle_per_host: usize,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("access_no", &self.access_no)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("max_retries", &self.max_retries)
+            .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            base_url: None,
+            access_no: None,
+            secret: None,
+            max_retries: DEFAULT_MAX_RETRIES,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            deadline: None,
+            user_agent: None,
+            allow_insecure_http: false,
+            root_pems: Vec::new(),
+            native_roots: false,
+            webpki_roots: true,
+            stamps: None,
+            backoff: DEFAULT_BACKOFF,
+            max_backoff: DEFAULT_MAX_BACKOFF,
+            pool_max_idle_per_host: 32,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The gateway's base URL (`https://gateway.example`); requests go to `{base_url}/v1/gateway`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The access party number assigned by the gateway.
+    pub fn access_no(mut self, access_no: impl Into<String>) -> Self {
+        self.access_no = Some(access_no.into());
+        self
+    }
+
+    /// The access party's signing secret.
+    pub fn secret(mut self, secret: impl Into<Secret>) -> Self {
+        self.secret = Some(secret.into());
+        self
+    }
+
+    /// Retries after the first attempt (default 2, so up to 3 attempts).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Time allowed to open a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed to one attempt, from sending to the end of the answer (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Total time of one call across attempts and backoff (default: none, bounded by the retries).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Sets or clears the total deadline.
+    pub fn deadline_opt(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The `User-Agent` header (default `tradepay-rust/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Allows plain `http://` to hosts other than loopback (default false: refused).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Trusts the certificate authorities in a PEM bundle, in addition to the other roots.
+    pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.root_pems.push(pem.to_vec());
+        self
+    }
+
+    /// Trusts the operating system's certificate store too (default false).
+    pub fn tls_native_roots(mut self, enabled: bool) -> Self {
+        self.native_roots = enabled;
+        self
+    }
+
+    /// Trusts the bundled Mozilla roots (default true). Turn off to trust only the roots
+    /// added with [`ClientBuilder::add_root_certificate_pem`] or the native store.
+    pub fn tls_webpki_roots(mut self, enabled: bool) -> Self {
+        self.webpki_roots = enabled;
+        self
+    }
+
+    /// Where timestamps and nonces come from (default: the system clock and random nonces).
+    pub fn stamp_source(mut self, stamps: Arc<dyn StampSource>) -> Self {
+        self.stamps = Some(stamps);
+        self
+    }
+
+    /// The first backoff delay and its cap (defaults 200 ms and 5 s). Each retry waits a
+    /// random time between half and all of `min(base * 2^n, cap)`.
+    pub fn retry_backoff(mut self, base: Duration, cap: Duration) -> Self {
+        self.backoff = base;
+        self.max_backoff = cap.max(base);
+        self
+    }
+
+    /// Idle connections kept per host (default 32).
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// Checks the configuration and builds the client. Must be called inside a Tokio runtime
+    /// only to send requests, not to build.
+    pub fn build(self) -> Result<Client, Error> {
+        let base_url = self
+            .base_url
+            .ok_or_else(|| Error::validation("base_url is required"))?;
+        let access_no = self
+            .access_no
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| Error::validation("access_no is required"))?;
+        if access_no.len() > 64 || access_no.chars().any(char::is_control) {
+            return Err(Error::validation(
+                "access_no must be 1 to 64 characters without control characters",
+            ));
+        }
+        let secret = self
+            .secret
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::validation("secret is required"))?;
+        if self.timeout.is_zero() {
+            return Err(Error::validation("timeout must be greater than zero"));
+        }
+        if self.deadline.is_some_and(|d| d.is_zero()) {
+            return Err(Error::validation("deadline must be greater than zero"));
+        }
+        let endpoint = endpoint(&base_url, self.allow_insecure_http)?;
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| format!("tradepay-rust/{}", env!("CARGO_PKG_VERSION")));
+        let user_agent = http::HeaderValue::from_str(&user_agent)
+            .map_err(|_| Error::validation("user_agent must be visible ASCII"))?;
+
+        let tls = tls_config(
+            &self.root_pems,
+            self.native_roots,
+            self.webpki_roots,
+            endpoint.scheme_str() == Some("https"),
+        )?;
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(self.connect_timeout));
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(http);
+        let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(self.pool_max_idle_per_host)
+            .build(connector);
+
+        Ok(Client::from_config(Config {
+            http,
+            endpoint,
+            access_no,
+            secret,
+            max_retries: self.max_retries,
+            timeout: self.timeout,
+            deadline: self.deadline,
+            user_agent,
+            stamps: self.stamps.unwrap_or_else(|| Arc::new(SystemStamps)),
+            backoff: self.backoff,
+            max_backoff: self.max_backoff.max(self.backoff),
+        }))
+    }
+}
+
+/// True for `localhost`, 127.0.0.0/8 and ::1.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
+        return true;
+    }
+    host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn endpoint(base_url: &str, allow_insecure_http: bool) -> Result<Uri, Error> {
+    let trimmed = base_url.trim().trim_end_matches('/');
+    let uri: Uri = trimmed
+        .parse()
+        .map_err(|_| Error::validation("base_url is not a valid URL"))?;
+    let host = uri
+        .host()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| Error::validation("base_url must be an absolute URL with a host"))?;
+    match uri.scheme_str() {
+        Some("https") => {}
+        Some("http") => {
+            if !allow_insecure_http && !is_loopback_host(host) {
+                return Err(Error::validation(
+                    "base_url uses plain http:// to a host that is not loopback; use https:// \
+                     or set allow_insecure_http",
+                ));
+            }
+        }
+        _ => {
+            return Err(Error::validation(
+                "base_url must start with https:// or http://",
+            ))
+        }
+    }
+    if uri.query().is_some() {
+        return Err(Error::validation("base_url must not have a query string"));
+    }
+    format!("{trimmed}/v1/gateway")
+        .parse()
+        .map_err(|_| Error::validation("base_url is not a valid URL"))
+}
+
+fn tls_config(
+    pems: &[Vec<u8>],
+    native: bool,
+    webpki: bool,
+    required: bool,
+) -> Result<rustls::ClientConfig, Error> {
+    let mut roots = rustls::RootCertStore::empty();
+    if webpki {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    if native {
+        let found = rustls_native_certs::load_native_certs();
+        let (added, _) = roots.add_parsable_certificates(found.certs);
+        if added == 0 && required && !webpki && pems.is_empty() {
+            return Err(Error::validation(
+                "tls_native_roots: no certificate could be loaded from the system store",
+            ));
+        }
+    }
+    for pem in pems {
+        let mut count = 0;
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|_| {
+                Error::validation("add_root_certificate_pem: not a valid PEM certificate bundle")
+            })?;
+            roots.add(cert).map_err(|_| {
+                Error::validation(
+                    "add_root_certificate_pem: a certificate could not be used as a root",
+                )
+            })?;
+            count += 1;
+        }
+        if count == 0 {
+            return Err(Error::validation(
+                "add_root_certificate_pem: no certificate found in the PEM data",
+            ));
+        }
+    }
+    if roots.is_empty() && required {
+        return Err(Error::validation(
+            "no trusted root certificates: enable webpki or native roots, or add a CA",
+        ));
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::validation(format!("TLS configuration: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for h in [
+            "localhost",
+            "127.0.0.1",
+            "127.1.2.3",
+            "[::1]",
+            "::1",
+            "LOCALHOST",
+        ] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in ["example.com", "10.0.0.1", "[::2]", "localhost.example.com"] {
+            assert!(!is_loopback_host(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn insecure_http_refused_unless_allowed() {
+        assert!(endpoint("http://example.com", false).is_err());
+        assert!(endpoint("http://example.com", true).is_ok());
+        assert!(endpoint("http://127.0.0.1:8080/", false).is_ok());
+        assert_eq!(
+            endpoint("https://gw.example/base/", false)
+                .unwrap()
+                .to_string(),
+            "https://gw.example/base/v1/gateway"
+        );
+        assert!(endpoint("ftp://gw.example", false).is_err());
+        assert!(endpoint("https://gw.example?x=1", false).is_err());
+        assert!(endpoint("not a url", false).is_err());
+    }
+
+    #[test]
+    fn build_errors_are_validation() {
+        let e = Client::builder().build().unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Validation);
+        let e = Client::builder()
+            .base_url("http://gateway.example")
+            .access_no("a")
+            .secret("s")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Validation);
+        let e = Client::builder()
+            .base_url("https://gateway.example")
+            .access_no("a")
+            .secret("s")
+            .add_root_certificate_pem(b"garbage")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Validation);
+        assert!(Client::builder()
+            .base_url("https://gateway.example")
+            .access_no("a")
+            .secret("s")
+            .build()
+            .is_ok());
+    }
+
+    #[test]
+    fn debug_hides_the_secret() {
+        let b = Client::builder().secret("hunter2-very-secret");
+        assert!(!format!("{b:?}").contains("hunter2"));
+        let c = b
+            .base_url("http://127.0.0.1:1")
+            .access_no("a")
+            .build()
+            .unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,445 @@
+//! The engine: one validated request, sent as many signed attempts as the retry policy
+//! allows, and the answer turned into a typed result or a typed error.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use http::{Request, Uri};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use rand::Rng;
+use serde_json::{Map, Value};
+use tokio::time::Instant;
+use tracing::{field::Empty, Instrument};
+use tradepay_types::body::encode_request;
+use tradepay_types::response::open_response;
+use tradepay_types::signing::SIGNATURE_HEADER;
+use tradepay_types::{
+    CloseRequest, Envelope, Operation, OrderRef, PayRequest, QueryRequest, Refund,
+    RefundQueryRequest, RefundRequest, ReversalRequest, Secret, StampSource, Trade, TransType,
+};
+
+use crate::builder::ClientBuilder;
+use crate::error::{Error, ErrorKind};
+
+/// The most bytes of a response body the client reads (protocol §3).
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// A `Retry-After` longer than this (without a deadline to bound it) is not waited for.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+type HttpClient = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+pub(crate) struct Config {
+    pub http: HttpClient,
+    pub endpoint: Uri,
+    pub access_no: String,
+    pub secret: Secret,
+    pub max_retries: u32,
+    pub timeout: Duration,
+    pub deadline: Option<Duration>,
+    pub user_agent: HeaderValue,
+    pub stamps: Arc<dyn StampSource>,
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+/// The gateway client. Cloning is cheap: clones share one connection pool and configuration.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Config>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.inner.endpoint.to_string())
+            .field("access_no", &self.inner.access_no)
+            .field("max_retries", &self.inner.max_retries)
+            .field("timeout", &self.inner.timeout)
+            .field("deadline", &self.inner.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How one attempt failed, with what the retry loop needs to decide.
+struct Failure {
+    error: Error,
+    retry_after: Option<Duration>,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure {
+            error,
+            retry_after: None,
+        }
+    }
+}
+
+impl Client {
+    /// A builder with the defaults of the API contract.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    pub(crate) fn from_config(config: Config) -> Client {
+        Client {
+            inner: Arc::new(config),
+        }
+    }
+
+    /// The URL requests are sent to (`{base_url}/v1/gateway`).
+    pub fn endpoint(&self) -> String {
+        self.inner.endpoint.to_string()
+    }
+
+    /// The access party number.
+    pub fn access_no(&self) -> &str {
+        &self.inner.access_no
+    }
+
+    /// The per-attempt timeout.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
+    /// PAY. `txn_time` is filled with the current time when absent, once for every retry.
+    pub async fn pay(&self, req: PayRequest) -> Result<Trade, Error> {
+        self.execute(&req).await
+    }
+
+    /// QUERY: the order as it is now.
+    pub async fn query(&self, order: OrderRef, merchant_id: &str) -> Result<Trade, Error> {
+        self.execute(&QueryRequest::new(order, merchant_id)).await
+    }
+
+    /// REFUND, idempotent by `refund_id`.
+    pub async fn refund(&self, req: RefundRequest) -> Result<Refund, Error> {
+        self.execute(&req).await
+    }
+
+    /// REFUND_QUERY: a refund as it is now.
+    pub async fn refund_query(&self, refund_id: &str, merchant_id: &str) -> Result<Refund, Error> {
+        self.execute(&RefundQueryRequest {
+            merchant_id: merchant_id.to_owned(),
+            refund_id: refund_id.to_owned(),
+        })
+        .await
+    }
+
+    /// REVERSAL: cancels the payment whatever its state (refunding it if paid); the order
+    /// comes back CLOSED.
+    pub async fn reverse(&self, order: OrderRef, merchant_id: &str) -> Result<Trade, Error> {
+        self.execute(&ReversalRequest::new(order, merchant_id))
+            .await
+    }
+
+    /// CLOSE: closes a PENDING order.
+    pub async fn close_order(&self, order: OrderRef, merchant_id: &str) -> Result<Trade, Error> {
+        self.execute(&CloseRequest::new(order, merchant_id)).await
+    }
+
+    /// Sends any operation with the client's retry policy and deadline.
+    pub async fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
+        let until = self.inner.deadline.map(|d| Instant::now() + d);
+        self.execute_until(op, until).await
+    }
+
+    /// Like [`Client::execute`], with the call's deadline given as an instant.
+    pub(crate) async fn execute_until<O: Operation>(
+        &self,
+        op: &O,
+        until: Option<Instant>,
+    ) -> Result<O::Output, Error> {
+        let trans_type = op.trans_type();
+        // Built and checked once: every attempt sends the same business parameters.
+        let mut data = op.to_data().map_err(Error::from)?;
+        if trans_type == TransType::Pay && !data.contains_key("txn_time") {
+            data.insert("txn_time".into(), now_rfc3339().into());
+        }
+        let span = tracing::info_span!(
+            "tradepay.call",
+            trans_type = trans_type.as_str(),
+            order_id = data.get("order_id").and_then(|v| v.as_str()),
+            refund_id = data.get("refund_id").and_then(|v| v.as_str()),
+            attempts = Empty,
+            trace_id = Empty,
+            elapsed_ms = Empty,
+        );
+        async move {
+            let started = std::time::Instant::now();
+            let result = self.run(&trans_type, &data, until).await;
+            let span = tracing::Span::current();
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            let (envelope, attempts) = match result {
+                Ok((envelope, attempts)) => {
+                    span.record("attempts", attempts);
+                    (envelope, attempts)
+                }
+                Err(e) => {
+                    span.record("attempts", e.attempts());
+                    if let Some(t) = e.trace_id() {
+                        span.record("trace_id", t);
+                    }
+                    tracing::debug!(error = %e, "call failed");
+                    return Err(e);
+                }
+            };
+            span.record("trace_id", envelope.trace_id.as_str());
+            envelope.data_as::<O::Output>().map_err(|e| {
+                Error::from(e)
+                    .with_trace_id(Some(envelope.trace_id.clone()))
+                    .with_http_status(Some(200))
+                    .with_attempts(attempts)
+                    // The gateway processed the request; only its answer is unreadable.
+                    .with_outcome_unknown(true)
+            })
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The retry loop. Returns the trusted success envelope and the number of attempts.
+    async fn run(
+        &self,
+        trans_type: &TransType,
+        data: &Map<String, Value>,
+        until: Option<Instant>,
+    ) -> Result<(Envelope, u32), Error> {
+        let cfg = &*self.inner;
+        let mut attempt: u32 = 0;
+        let mut maybe_processed = false;
+        loop {
+            let now = Instant::now();
+            let budget = match until {
+                Some(until) => cfg.timeout.min(until.saturating_duration_since(now)),
+                None => cfg.timeout,
+            };
+            if budget.is_zero() {
+                return Err(
+                    Error::new(ErrorKind::Timeout, "the call's deadline has passed")
+                        .with_retryable(true)
+                        .with_attempts(attempt)
+                        .with_outcome_unknown(maybe_processed),
+                );
+            }
+            attempt += 1;
+            let stamp = cfg.stamps.stamp();
+            let body = encode_request(trans_type, &cfg.access_no, &stamp, data);
+            let signature = cfg.secret.sign(&body);
+            let span = tracing::debug_span!(
+                "tradepay.attempt",
+                attempt,
+                trace_id = Empty,
+                http_status = Empty,
+                elapsed_ms = Empty
+            );
+            let started = std::time::Instant::now();
+            let outcome = tokio::time::timeout(budget, self.attempt(body, signature))
+                .instrument(span.clone())
+                .await;
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            let failure = match outcome {
+                Ok(Ok(envelope)) => {
+                    span.record("trace_id", envelope.trace_id.as_str());
+                    span.record("http_status", 200);
+                    return Ok((envelope, attempt));
+                }
+                Ok(Err(failure)) => failure,
+                Err(_) => Failure::from(
+                    Error::new(
+                        ErrorKind::Timeout,
+                        format!("no answer within {} ms", budget.as_millis()),
+                    )
+                    .with_retryable(true)
+                    .with_outcome_unknown(true),
+                ),
+            };
+            if let Some(t) = failure.error.trace_id() {
+                span.record("trace_id", t);
+            }
+            if let Some(s) = failure.error.http_status() {
+                span.record("http_status", s);
+            }
+            maybe_processed |= failure.error.is_outcome_unknown();
+            let finish = |e: Error| {
+                let unknown = e.is_outcome_unknown() || maybe_processed;
+                e.with_attempts(attempt).with_outcome_unknown(unknown)
+            };
+            if !failure.error.is_retryable() || attempt > cfg.max_retries {
+                return Err(finish(failure.error));
+            }
+            let mut delay = self.backoff(attempt);
+            if let Some(after) = failure.retry_after {
+                if after > MAX_RETRY_AFTER && until.is_none() {
+                    return Err(finish(failure.error));
+                }
+                delay = delay.max(after);
+            }
+            if let Some(until) = until {
+                // Leave room for the next attempt to do something useful.
+                if Instant::now() + delay >= until {
+                    return Err(finish(failure.error));
+                }
+            }
+            tracing::debug!(
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                error = %failure.error,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let cfg = &*self.inner;
+        let exp = cfg
+            .backoff
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+            .min(cfg.max_backoff);
+        let nanos = exp.as_nanos() as u64;
+        if nanos < 2 {
+            return exp;
+        }
+        // "Equal jitter": between half and all of the exponential delay, so that many
+        // clients retrying at once spread out but still back off.
+        Duration::from_nanos(rand::rng().random_range(nanos / 2..=nanos))
+    }
+
+    /// One signed request and its answer.
+    async fn attempt(&self, body: Vec<u8>, signature: String) -> Result<Envelope, Failure> {
+        let cfg = &*self.inner;
+        let request = Request::post(cfg.endpoint.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(USER_AGENT, cfg.user_agent.clone())
+            .header(SIGNATURE_HEADER, signature)
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| {
+                Error::new(ErrorKind::Validation, "could not build the request").with_source(e)
+            })?;
+        let response = cfg.http.request(request).await.map_err(|e| {
+            let connect = e.is_connect();
+            let message = if connect {
+                "could not connect to the gateway"
+            } else {
+                "the connection failed before the answer arrived"
+            };
+            Error::new(ErrorKind::Network, message)
+                .with_retryable(true)
+                // A failed connect sent nothing; anything later may have reached the gateway.
+                .with_outcome_unknown(!connect)
+                .with_source(e)
+        })?;
+        let status = response.status().as_u16();
+        let headers = response.headers();
+        let signature = headers
+            .get(SIGNATURE_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let retry_after = headers
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let declared = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
+            return Err(too_large(status).into());
+        }
+        let body = match Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+            .collect()
+            .await
+        {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+                return Err(too_large(status).into())
+            }
+            Err(_) => {
+                return Err(Error::new(
+                    ErrorKind::Network,
+                    "the connection closed before the whole answer arrived",
+                )
+                .with_http_status(Some(status))
+                .with_retryable(true)
+                .with_outcome_unknown(true)
+                .into())
+            }
+        };
+        match status {
+            200 => {
+                let envelope =
+                    open_response(&cfg.secret, &body, signature.as_deref()).map_err(|e| {
+                        // An untrusted or unreadable answer: the gateway may well have acted.
+                        Error::from(e)
+                            .with_http_status(Some(200))
+                            .with_outcome_unknown(true)
+                    })?;
+                if envelope.class().is_ok() {
+                    Ok(envelope)
+                } else {
+                    Err(Error::from_envelope(&envelope, 200).into())
+                }
+            }
+            429 | 502 | 503 | 504 => {
+                // Possibly from a proxy and never signed: read only to report its code.
+                let envelope = Envelope::parse(&body).ok();
+                let mut message = match status {
+                    429 => "rate limited by the gateway".to_owned(),
+                    502 => "bad gateway".to_owned(),
+                    503 => "the gateway is unavailable".to_owned(),
+                    _ => "gateway timeout".to_owned(),
+                };
+                if let Some(env) = envelope.as_ref().filter(|e| !e.message.is_empty()) {
+                    message = format!("{message}: {}", env.message);
+                }
+                let error = Error::new(ErrorKind::Gateway, message)
+                    .with_http_status(Some(status))
+                    .with_code(envelope.as_ref().map(|e| e.code.clone()))
+                    .with_trace_id(envelope.map(|e| e.trace_id))
+                    .with_retryable(true)
+                    // A proxy's 502/504 may come after the gateway received the request.
+                    .with_outcome_unknown(matches!(status, 502 | 504));
+                Err(Failure {
+                    error,
+                    retry_after: if status == 429 { retry_after } else { None },
+                })
+            }
+            300..=399 => Err(Error::new(
+                ErrorKind::Protocol,
+                format!(
+                    "the gateway answered a redirect (HTTP {status}); redirects are not followed"
+                ),
+            )
+            .with_http_status(Some(status))
+            .into()),
+            _ => Err(Error::new(
+                ErrorKind::Protocol,
+                format!("unexpected HTTP status {status}"),
+            )
+            .with_http_status(Some(status))
+            .with_outcome_unknown(status >= 500)
+            .into()),
+        }
+    }
+}
+
+fn too_large(status: u16) -> Error {
+    Error::new(
+        ErrorKind::Protocol,
+        format!("the answer is larger than {MAX_RESPONSE_BYTES} bytes"),
+    )
+    .with_http_status(Some(status))
+    .with_outcome_unknown(true)
+}
+
+pub(crate) fn now_rfc3339() -> String {
+    tradepay_types::time::format_rfc3339(tradepay_types::time::now_unix()).unwrap_or_default()
+}

@@ -1,0 +1,243 @@
+//! Every fault the sandbox can inject, and the outcome the client must give for it: the
+//! right error (or a transparent retry), and never a second charge.
+
+use std::time::Duration;
+
+use tradepay_sandbox::{FaultKind, FaultRule, Sandbox, SandboxConfig};
+use tradepay_transport::{Client, ErrorKind};
+use tradepay_types::{Amount, OrderRef, PayRequest, PaymentMethodData, RefundRequest, Status};
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start(SandboxConfig::default()).await.unwrap()
+}
+
+fn client(sb: &Sandbox) -> tradepay_transport::ClientBuilder {
+    Client::builder()
+        .base_url(sb.url())
+        .access_no(sb.access_no())
+        .secret(sb.secret())
+        .timeout(Duration::from_secs(5))
+        .retry_backoff(Duration::from_millis(5), Duration::from_millis(50))
+}
+
+fn card(order_id: &str) -> PayRequest {
+    PayRequest {
+        merchant_id: "m_1".into(),
+        order_id: order_id.into(),
+        amount: Amount::parse("12.34").unwrap(),
+        currency: "EUR".into(),
+        payment_method: Some("card".into()),
+        return_url: Some("https://shop.example/back".into()),
+        payment_method_data: Some(PaymentMethodData::card(
+            "4242424242424242",
+            "12",
+            "2030",
+            "123",
+        )),
+        ..Default::default()
+    }
+}
+
+fn rule(kind: FaultKind, count: Option<u32>) -> FaultRule {
+    FaultRule {
+        trans_type: Some("PAY".into()),
+        count,
+        ..FaultRule::new(kind)
+    }
+}
+
+fn charges(sb: &Sandbox, order_id: &str) -> Option<u32> {
+    sb.ledger()
+        .into_iter()
+        .find(|e| e.order_id == order_id)
+        .map(|e| e.charges)
+}
+
+#[tokio::test]
+async fn one_off_faults_are_retried_transparently_and_charge_once() {
+    let sb = sandbox().await;
+    let c = client(&sb).build().unwrap();
+    let kinds = [
+        FaultKind::CloseBefore,
+        FaultKind::CloseAfterCommit,
+        FaultKind::Http503,
+        FaultKind::Http429,
+        FaultKind::Busy,
+        FaultKind::Truncate,
+    ];
+    for (i, kind) in kinds.into_iter().enumerate() {
+        let order_id = format!("once_{i}");
+        let mut r = rule(kind, Some(1));
+        r.retry_after = Some(1);
+        sb.set_faults(vec![r]).unwrap();
+        let trade = c
+            .pay(card(&order_id))
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        assert_eq!(trade.status, Status::Success, "{kind:?}");
+        assert_eq!(charges(&sb, &order_id), Some(1), "{kind:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_delayed_answer_times_out_and_the_retry_finds_the_same_order() {
+    let sb = sandbox().await;
+    let c = client(&sb)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let mut r = rule(FaultKind::Delay, Some(1));
+    r.delay_ms = Some(1200);
+    sb.set_faults(vec![r]).unwrap();
+    let trade = c.pay(card("delayed")).await.unwrap();
+    assert_eq!(trade.status, Status::Success);
+    // Let the delayed first attempt finish on the gateway side.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(charges(&sb, "delayed"), Some(1));
+    assert_eq!(sb.orders().len(), 1);
+}
+
+#[tokio::test]
+async fn persistent_faults_give_the_right_error() {
+    let sb = sandbox().await;
+    let c = client(&sb).build().unwrap();
+
+    sb.set_faults(vec![rule(FaultKind::Http503, None)]).unwrap();
+    let e = c.pay(card("p_503")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Gateway);
+    assert_eq!(e.http_status(), Some(503));
+    assert_eq!(e.attempts(), 3);
+    assert!(!e.is_outcome_unknown());
+    assert_eq!(charges(&sb, "p_503"), None);
+
+    sb.set_faults(vec![rule(FaultKind::Busy, None)]).unwrap();
+    let e = c.pay(card("p_busy")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Gateway);
+    assert_eq!(e.code(), Some("90000001"));
+    assert!(e.trace_id().is_some());
+    assert_eq!(e.attempts(), 3);
+
+    sb.set_faults(vec![rule(FaultKind::CloseBefore, None)])
+        .unwrap();
+    let e = c.pay(card("p_close_before")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network);
+    assert_eq!(e.attempts(), 3);
+    assert_eq!(charges(&sb, "p_close_before"), None);
+
+    sb.set_faults(vec![rule(FaultKind::CloseAfterCommit, None)])
+        .unwrap();
+    let e = c.pay(card("p_close_after")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network);
+    assert!(e.is_outcome_unknown(), "the gateway committed: {e}");
+    sb.clear_faults();
+    let t = c
+        .query(OrderRef::OrderId("p_close_after".into()), "m_1")
+        .await
+        .unwrap();
+    assert_eq!(t.status, Status::Success);
+    assert_eq!(charges(&sb, "p_close_after"), Some(1));
+
+    sb.set_faults(vec![rule(FaultKind::Truncate, None)])
+        .unwrap();
+    let e = c.pay(card("p_truncate")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network);
+    assert!(e.is_outcome_unknown());
+    sb.clear_faults();
+    assert_eq!(charges(&sb, "p_truncate"), Some(1));
+
+    let mut r = rule(FaultKind::Http429, None);
+    r.retry_after = Some(30);
+    sb.set_faults(vec![r]).unwrap();
+    let c2 = client(&sb)
+        .deadline(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    let e = c2.pay(card("p_429")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Gateway);
+    assert_eq!(e.http_status(), Some(429));
+    assert_eq!(
+        e.attempts(),
+        1,
+        "Retry-After beyond the deadline is not waited for"
+    );
+    sb.clear_faults();
+}
+
+#[tokio::test]
+async fn untrusted_answers_are_not_acted_on() {
+    let sb = sandbox().await;
+    let c = client(&sb).build().unwrap();
+    for (kind, order_id) in [
+        (FaultKind::BadSignature, "sig_bad"),
+        (FaultKind::NoSignature, "sig_none"),
+    ] {
+        sb.set_faults(vec![rule(kind, Some(1))]).unwrap();
+        let e = c.pay(card(order_id)).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Signature, "{kind:?}");
+        assert_eq!(e.attempts(), 1, "{kind:?}: never retried");
+        assert!(e.is_outcome_unknown(), "{kind:?}");
+        // The recommended follow-up: query, then pay again safely with the same order_id.
+        let t = c
+            .query(OrderRef::OrderId(order_id.into()), "m_1")
+            .await
+            .unwrap();
+        assert_eq!(t.status, Status::Success);
+        let again = c.pay(card(order_id)).await.unwrap();
+        assert_eq!(again.trade_id, t.trade_id);
+        assert_eq!(charges(&sb, order_id), Some(1));
+    }
+}
+
+#[tokio::test]
+async fn authentication_and_business_errors() {
+    let sb = sandbox().await;
+    let e = client(&sb)
+        .secret("not-the-secret")
+        .build()
+        .unwrap()
+        .pay(card("auth_1"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Authentication);
+    assert_eq!(e.code(), Some("10000002"));
+    assert_eq!(e.attempts(), 1);
+
+    let e = client(&sb)
+        .access_no("nobody")
+        .build()
+        .unwrap()
+        .pay(card("auth_2"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Authentication);
+    assert_eq!(e.code(), Some("10000005"));
+
+    let c = client(&sb).build().unwrap();
+    let t = c.pay(card("biz_1")).await.unwrap();
+    let e = c
+        .refund(RefundRequest {
+            merchant_id: "m_1".into(),
+            order: OrderRef::TradeId(t.trade_id.clone().unwrap()),
+            refund_id: "r_big".into(),
+            amount: Amount::parse("99").unwrap(),
+            reason: None,
+            notify_url: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Business);
+    assert_eq!(e.code(), Some("30000004"));
+    assert!(e.trace_id().is_some());
+
+    let mut other = card("biz_1");
+    other.amount = Amount::parse("1").unwrap();
+    let e = c.pay(other).await.unwrap_err();
+    assert_eq!(e.code(), Some("30000002"));
+
+    let e = c
+        .query(OrderRef::OrderId("missing".into()), "m_1")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("30000001"));
+    assert_eq!(charges(&sb, "biz_1"), Some(1));
+}

@@ -1,1 +1,51 @@
-//! Python binding.
+//! The native half of the Python package `tradepay` (imported as `tradepay._native`).
+//!
+//! It converts Python values to the Rust core's types and back, and Rust errors to the
+//! package's exceptions; every rule of the protocol lives in the core.
+
+mod client;
+mod convert;
+mod errors;
+mod logging;
+mod models;
+mod runtime;
+mod sandbox;
+
+use std::time::Duration;
+
+use pyo3::prelude::*;
+
+/// Verifies a webhook delivery; `tradepay.webhooks.verify` is the public entry point.
+#[pyfunction]
+fn verify_webhook(
+    py: Python<'_>,
+    body: Vec<u8>,
+    headers: Vec<(String, String)>,
+    secret: &str,
+    tolerance: f64,
+) -> PyResult<models::PyEvent> {
+    let tolerance: Duration = convert::seconds(py, "tolerance", tolerance)?;
+    tradepay_transport::webhook::verify(&body, &headers, secret, tolerance)
+        .map(|inner| models::PyEvent { inner })
+        .map_err(|e| errors::raise(py, &e))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logging::install();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<client::Client>()?;
+    m.add_class::<client::AsyncClient>()?;
+    m.add_class::<sandbox::PySandbox>()?;
+    m.add_class::<models::PyTrade>()?;
+    m.add_class::<models::PyRefund>()?;
+    m.add_class::<models::PyEvent>()?;
+    m.add_class::<models::PyPaymentError>()?;
+    m.add_class::<models::PyNextAction>()?;
+    m.add_class::<models::PyNextActionRedirect>()?;
+    m.add_function(wrap_pyfunction!(verify_webhook, m)?)?;
+    m.add_function(wrap_pyfunction!(models::_event_from_dict, m)?)?;
+    m.add_function(wrap_pyfunction!(models::_known_values, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::_sync_log_level, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,78 @@
+"""tradepay: the client SDK of the tradepay payment gateway.
+
+Everything is done by the Rust core (validation, signing, retries, deadlines, flows); this
+package converts Python values and errors. See ``Client``, ``AsyncClient``, ``Sandbox`` and
+``webhooks.verify``.
+"""
+
+from __future__ import annotations
+
+from . import webhooks
+from ._enums import (
+    EventType,
+    NextActionType,
+    PaymentMethod,
+    PaymentMode,
+    RefundStatus,
+    Status,
+    TradeStatus,
+)
+from ._errors import (
+    ApiError,
+    AuthenticationError,
+    BusinessError,
+    GatewayError,
+    InvalidRequestError,
+    NetworkError,
+    ProtocolError,
+    SignatureError,
+    TimeoutError,
+    TradepayError,
+    ValidationError,
+    WebhookVerificationError,
+)
+from ._native import (
+    AsyncClient,
+    Client,
+    Event,
+    NextAction,
+    NextActionRedirect,
+    PaymentError,
+    Refund,
+    Sandbox,
+    Trade,
+    __version__,
+)
+
+__all__ = [
+    "Client",
+    "AsyncClient",
+    "Sandbox",
+    "Trade",
+    "Refund",
+    "Event",
+    "PaymentError",
+    "NextAction",
+    "NextActionRedirect",
+    "Status",
+    "TradeStatus",
+    "RefundStatus",
+    "PaymentMode",
+    "PaymentMethod",
+    "NextActionType",
+    "EventType",
+    "TradepayError",
+    "ValidationError",
+    "ApiError",
+    "AuthenticationError",
+    "InvalidRequestError",
+    "BusinessError",
+    "GatewayError",
+    "NetworkError",
+    "TimeoutError",
+    "SignatureError",
+    "ProtocolError",
+    "WebhookVerificationError",
+    "webhooks",
+    "__version__",
+]

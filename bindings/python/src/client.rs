@@ -1,0 +1,558 @@
+//! `Client` (blocking, GIL released while waiting) and `AsyncClient` (asyncio), both over
+//! one `tradepay_transport::Client`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use tradepay_transport as transport;
+use tradepay_types::{
+    OrderRef, PayRequest, PaymentMethod, PaymentMethodData, PaymentMode, Refund, RefundRequest,
+    Trade,
+};
+
+use crate::convert;
+use crate::errors::{self, ErrorInfo};
+use crate::models::{quote, PyRefund, PyTrade};
+use crate::runtime::{self, TradepayRuntime};
+
+impl From<&transport::Error> for ErrorInfo {
+    fn from(e: &transport::Error) -> Self {
+        use crate::errors::Class;
+        use transport::ErrorKind as K;
+        let class = match e.kind() {
+            K::Validation => Class::Validation,
+            K::Authentication => Class::Authentication,
+            K::InvalidRequest => Class::InvalidRequest,
+            K::Business => Class::Business,
+            K::Gateway => Class::Gateway,
+            K::Api => Class::Api,
+            K::Network => Class::Network,
+            K::Timeout => Class::Timeout,
+            K::Signature => Class::Signature,
+            K::Protocol => Class::Protocol,
+            K::Webhook => Class::Webhook,
+            _ => Class::Protocol,
+        };
+        ErrorInfo {
+            class,
+            message: e.message().to_owned(),
+            code: e.code().map(str::to_owned),
+            trace_id: e.trace_id().map(str::to_owned),
+            http_status: e.http_status(),
+            field: e.field().map(str::to_owned),
+            attempts: Some(e.attempts()).filter(|a| *a > 0),
+            outcome_unknown: e.is_outcome_unknown(),
+            trade: e.trade().cloned(),
+        }
+    }
+}
+
+impl From<transport::Error> for ErrorInfo {
+    fn from(e: transport::Error) -> Self {
+        ErrorInfo::from(&e)
+    }
+}
+
+/// The options a client was made with, kept so that a forked child can build its own.
+#[derive(Clone)]
+struct Config {
+    base_url: String,
+    access_no: String,
+    secret: String,
+    max_retries: u32,
+    timeout: Duration,
+    deadline: Option<Duration>,
+    allow_insecure_http: bool,
+}
+
+impl Config {
+    fn build(&self) -> Result<transport::Client, transport::Error> {
+        transport::Client::builder()
+            .base_url(self.base_url.clone())
+            .access_no(self.access_no.clone())
+            .secret(self.secret.clone())
+            .max_retries(self.max_retries)
+            .timeout(self.timeout)
+            .deadline_opt(self.deadline)
+            .allow_insecure_http(self.allow_insecure_http)
+            .user_agent(format!("tradepay-python/{}", env!("CARGO_PKG_VERSION")))
+            .build()
+    }
+}
+
+struct Built {
+    pid: u32,
+    client: transport::Client,
+}
+
+/// What `Client` and `AsyncClient` share: the options and the client of this process.
+struct Core {
+    config: Config,
+    built: ArcSwapOption<Built>,
+    closed: AtomicBool,
+}
+
+impl Core {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        base_url: String,
+        access_no: String,
+        secret: String,
+        max_retries: u32,
+        timeout: f64,
+        deadline: Option<f64>,
+        allow_insecure_http: bool,
+    ) -> PyResult<Core> {
+        let config = Config {
+            base_url,
+            access_no,
+            secret,
+            max_retries,
+            timeout: convert::seconds(py, "timeout", timeout)?,
+            deadline: deadline
+                .map(|d| convert::seconds(py, "deadline", d))
+                .transpose()?,
+            allow_insecure_http,
+        };
+        let client = py
+            .detach(|| {
+                let rt = runtime::get();
+                let _entered = rt.enter();
+                config.build()
+            })
+            .map_err(|e| errors::raise(py, &e))?;
+        Ok(Core {
+            config,
+            built: ArcSwapOption::new(Some(Arc::new(Built {
+                pid: runtime::pid(),
+                client,
+            }))),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// The client of this process: after `os.fork()` the child builds its own, since the
+    /// parent's connections and runtime are not usable there.
+    fn client(&self, py: Python<'_>) -> PyResult<transport::Client> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(PyRuntimeError::new_err("this client is closed"));
+        }
+        let pid = runtime::pid();
+        if let Some(built) = &*self.built.load() {
+            if built.pid == pid {
+                return Ok(built.client.clone());
+            }
+        }
+        let client = py
+            .detach(|| {
+                let rt = runtime::get();
+                let _entered = rt.enter();
+                self.config.build()
+            })
+            .map_err(|e| errors::raise(py, &e))?;
+        let old = self.built.swap(Some(Arc::new(Built {
+            pid,
+            client: client.clone(),
+        })));
+        // The parent's pool holds sockets of the parent's runtime; never run its drop here.
+        std::mem::forget(old);
+        Ok(client)
+    }
+
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let old = self.built.swap(None);
+        if old.as_ref().is_some_and(|b| b.pid != runtime::pid()) {
+            std::mem::forget(old);
+        }
+    }
+
+    fn repr(&self, name: &str) -> String {
+        format!(
+            "{name}(base_url={}, access_no={}{})",
+            quote(&self.config.base_url),
+            quote(&self.config.access_no),
+            if self.closed.load(Ordering::Relaxed) {
+                ", closed"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+/// One call, with its arguments already copied out of Python objects.
+enum Call {
+    Pay(Box<PayRequest>),
+    Query(OrderRef, String),
+    Refund(Box<RefundRequest>),
+    RefundQuery(String, String),
+    Reverse(OrderRef, String),
+    Close(OrderRef, String),
+    WaitFinal(OrderRef, String, Duration),
+    Micropay(Box<PayRequest>, Duration),
+}
+
+/// A call's result, turned into a Python object where the GIL is held.
+pub enum Output {
+    Trade(Trade),
+    Refund(Refund),
+}
+
+impl<'py> IntoPyObject<'py> for Output {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match self {
+            Output::Trade(inner) => Bound::new(py, PyTrade { inner })?.into_any(),
+            Output::Refund(inner) => Bound::new(py, PyRefund { inner })?.into_any(),
+        })
+    }
+}
+
+async fn execute(client: transport::Client, call: Call) -> Result<Output, transport::Error> {
+    Ok(match call {
+        Call::Pay(req) => Output::Trade(client.pay(*req).await?),
+        Call::Query(order, m) => Output::Trade(client.query(order, &m).await?),
+        Call::Refund(req) => Output::Refund(client.refund(*req).await?),
+        Call::RefundQuery(r, m) => Output::Refund(client.refund_query(&r, &m).await?),
+        Call::Reverse(order, m) => Output::Trade(client.reverse(order, &m).await?),
+        Call::Close(order, m) => Output::Trade(client.close_order(order, &m).await?),
+        Call::WaitFinal(order, m, t) => Output::Trade(client.wait_final(order, &m, t).await?),
+        Call::Micropay(req, d) => Output::Trade(client.micropay(*req, d).await?),
+    })
+}
+
+/// How often a blocking call looks for Ctrl-C (signal handlers run only with the GIL).
+const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+
+fn run_blocking(py: Python<'_>, core: &Core, call: Call) -> PyResult<Output> {
+    let client = core.client(py)?;
+    let outcome = py.detach(move || {
+        runtime::get().block_on(async move {
+            let request = execute(client, call);
+            tokio::pin!(request);
+            let start = tokio::time::Instant::now() + SIGNAL_CHECK;
+            let mut tick = tokio::time::interval_at(start, SIGNAL_CHECK);
+            loop {
+                tokio::select! {
+                    result = &mut request => return Ok(result),
+                    _ = tick.tick() => {
+                        // A KeyboardInterrupt drops the request, which cancels it.
+                        Python::attach(|py| py.check_signals())?;
+                    }
+                }
+            }
+        })
+    });
+    match outcome {
+        Ok(Ok(output)) => Ok(output),
+        Ok(Err(e)) => Err(errors::raise(py, &e)),
+        Err(interrupted) => Err(interrupted),
+    }
+}
+
+fn run_async<'py>(py: Python<'py>, core: &Core, call: Call) -> PyResult<Bound<'py, PyAny>> {
+    let client = core.client(py)?;
+    pyo3_async_runtimes::generic::future_into_py::<TradepayRuntime, _, Output>(py, async move {
+        match execute(client, call).await {
+            Ok(output) => Ok(output),
+            Err(e) => {
+                let info = ErrorInfo::from(&e);
+                // Built off the worker threads: taking the GIL must not stall the runtime.
+                let err = tokio::task::spawn_blocking(move || {
+                    Python::attach(|py| errors::to_py(py, info))
+                })
+                .await
+                .unwrap_or_else(|join| PyRuntimeError::new_err(format!("tradepay: {join}")));
+                Err(err)
+            }
+        }
+    })
+}
+
+fn opt_enum<T>(value: Option<String>, from: fn(&str) -> T) -> Option<T> {
+    value.map(|v| from(&v))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn pay_request(
+    merchant_id: String,
+    order_id: String,
+    amount: &Bound<'_, PyAny>,
+    currency: String,
+    payment_method: Option<String>,
+    return_url: Option<String>,
+    payment_method_data: Option<&Bound<'_, PyAny>>,
+    customer_id: Option<String>,
+    metadata: Option<&Bound<'_, PyAny>>,
+    notify_url: Option<String>,
+    payment_mode: Option<String>,
+    payment_token: Option<String>,
+) -> PyResult<PayRequest> {
+    Ok(PayRequest {
+        merchant_id,
+        order_id,
+        amount: convert::amount(amount)?,
+        currency,
+        payment_method: opt_enum(payment_method, PaymentMethod::from_wire),
+        customer_id,
+        metadata: metadata.map(convert::metadata).transpose()?,
+        return_url,
+        notify_url,
+        payment_mode: opt_enum(payment_mode, PaymentMode::from_wire),
+        payment_token,
+        txn_time: None,
+        payment_method_data: payment_method_data
+            .map(convert::payment_method_data)
+            .transpose()?,
+    })
+}
+
+/// Generates the methods both clients have; `$run` decides blocking or awaitable.
+macro_rules! client_methods {
+    ($ty:ident, $ret:ty, $run:ident, { $($extra:tt)* }) => {
+        #[pymethods]
+        impl $ty {
+            #[new]
+            #[pyo3(signature = (*, base_url, access_no, secret, max_retries = 2, timeout = 30.0, deadline = None, allow_insecure_http = false))]
+            #[allow(clippy::too_many_arguments)]
+            fn new(
+                py: Python<'_>,
+                base_url: String,
+                access_no: String,
+                secret: String,
+                max_retries: u32,
+                timeout: f64,
+                deadline: Option<f64>,
+                allow_insecure_http: bool,
+            ) -> PyResult<Self> {
+                Ok($ty {
+                    core: Core::new(py, base_url, access_no, secret, max_retries, timeout, deadline, allow_insecure_http)?,
+                })
+            }
+
+            /// Creates a payment (PAY). Idempotent by `order_id`.
+            #[pyo3(signature = (*, merchant_id, order_id, amount, currency, payment_method, return_url = None, payment_method_data = None, customer_id = None, metadata = None, notify_url = None, payment_mode = None, payment_token = None))]
+            #[allow(clippy::too_many_arguments)]
+            fn pay<'py>(
+                &self,
+                py: Python<'py>,
+                merchant_id: String,
+                order_id: String,
+                amount: &Bound<'py, PyAny>,
+                currency: String,
+                payment_method: String,
+                return_url: Option<String>,
+                payment_method_data: Option<&Bound<'py, PyAny>>,
+                customer_id: Option<String>,
+                metadata: Option<&Bound<'py, PyAny>>,
+                notify_url: Option<String>,
+                payment_mode: Option<String>,
+                payment_token: Option<String>,
+            ) -> PyResult<$ret> {
+                let req = pay_request(
+                    merchant_id, order_id, amount, currency, Some(payment_method), return_url,
+                    payment_method_data, customer_id, metadata, notify_url, payment_mode, payment_token,
+                )?;
+                $run(py, &self.core, Call::Pay(Box::new(req)))
+            }
+
+            /// Reads an order (QUERY) by `trade_id` or `order_id`.
+            #[pyo3(signature = (*, merchant_id, trade_id = None, order_id = None))]
+            fn query<'py>(&self, py: Python<'py>, merchant_id: String, trade_id: Option<String>, order_id: Option<String>) -> PyResult<$ret> {
+                let order = convert::order_ref(py, trade_id, order_id)?;
+                $run(py, &self.core, Call::Query(order, merchant_id))
+            }
+
+            /// Refunds part or all of a paid order (REFUND). Idempotent by `refund_id`.
+            #[pyo3(signature = (*, merchant_id, refund_id, amount, trade_id = None, order_id = None, reason = None, notify_url = None))]
+            #[allow(clippy::too_many_arguments)]
+            fn refund<'py>(
+                &self,
+                py: Python<'py>,
+                merchant_id: String,
+                refund_id: String,
+                amount: &Bound<'py, PyAny>,
+                trade_id: Option<String>,
+                order_id: Option<String>,
+                reason: Option<String>,
+                notify_url: Option<String>,
+            ) -> PyResult<$ret> {
+                let req = RefundRequest {
+                    merchant_id,
+                    order: convert::order_ref(py, trade_id, order_id)?,
+                    refund_id,
+                    amount: convert::amount(amount)?,
+                    reason,
+                    notify_url,
+                };
+                $run(py, &self.core, Call::Refund(Box::new(req)))
+            }
+
+            /// Reads a refund (REFUND_QUERY).
+            #[pyo3(signature = (*, merchant_id, refund_id))]
+            fn refund_query<'py>(&self, py: Python<'py>, merchant_id: String, refund_id: String) -> PyResult<$ret> {
+                $run(py, &self.core, Call::RefundQuery(refund_id, merchant_id))
+            }
+
+            /// Cancels a payment whatever its state (REVERSAL); a paid one is refunded in full.
+            #[pyo3(signature = (*, merchant_id, trade_id = None, order_id = None))]
+            fn reverse<'py>(&self, py: Python<'py>, merchant_id: String, trade_id: Option<String>, order_id: Option<String>) -> PyResult<$ret> {
+                let order = convert::order_ref(py, trade_id, order_id)?;
+                $run(py, &self.core, Call::Reverse(order, merchant_id))
+            }
+
+            /// Closes a pending order (CLOSE).
+            #[pyo3(signature = (*, merchant_id, trade_id = None, order_id = None))]
+            fn close_order<'py>(&self, py: Python<'py>, merchant_id: String, trade_id: Option<String>, order_id: Option<String>) -> PyResult<$ret> {
+                let order = convert::order_ref(py, trade_id, order_id)?;
+                $run(py, &self.core, Call::Close(order, merchant_id))
+            }
+
+            /// QUERYs until SUCCESS, FAILED or CLOSED; at `timeout` seconds raises
+            /// `TimeoutError` whose `.trade` is the last order seen.
+            #[pyo3(signature = (*, merchant_id, trade_id = None, order_id = None, timeout = 60.0))]
+            fn wait_final<'py>(
+                &self,
+                py: Python<'py>,
+                merchant_id: String,
+                trade_id: Option<String>,
+                order_id: Option<String>,
+                timeout: f64,
+            ) -> PyResult<$ret> {
+                let order = convert::order_ref(py, trade_id, order_id)?;
+                let timeout = convert::seconds(py, "timeout", timeout)?;
+                $run(py, &self.core, Call::WaitFinal(order, merchant_id, timeout))
+            }
+
+            /// Pays with a scanned customer code, queries until final, and reverses at
+            /// `deadline` seconds; returns the final order (CLOSED after a reversal).
+            #[pyo3(signature = (*, merchant_id, order_id, amount, currency, auth_code, deadline = 30.0, customer_id = None, metadata = None, notify_url = None))]
+            #[allow(clippy::too_many_arguments)]
+            fn micropay<'py>(
+                &self,
+                py: Python<'py>,
+                merchant_id: String,
+                order_id: String,
+                amount: &Bound<'py, PyAny>,
+                currency: String,
+                auth_code: String,
+                deadline: f64,
+                customer_id: Option<String>,
+                metadata: Option<&Bound<'py, PyAny>>,
+                notify_url: Option<String>,
+            ) -> PyResult<$ret> {
+                let mut req = pay_request(
+                    merchant_id, order_id, amount, currency, Some("micropay".into()), None,
+                    None, customer_id, metadata, notify_url, None, None,
+                )?;
+                req.payment_method_data = Some(PaymentMethodData::micropay(&auth_code));
+                let deadline = convert::seconds(py, "deadline", deadline)?;
+                $run(py, &self.core, Call::Micropay(Box::new(req), deadline))
+            }
+
+            /// Releases the connection pool; later calls raise RuntimeError.
+            fn close(&self) {
+                self.core.close();
+            }
+
+            /// The gateway's base URL.
+            #[getter]
+            fn base_url(&self) -> &str {
+                &self.core.config.base_url
+            }
+
+            /// The access party number.
+            #[getter]
+            fn access_no(&self) -> &str {
+                &self.core.config.access_no
+            }
+
+            /// True after `close()`.
+            #[getter]
+            fn closed(&self) -> bool {
+                self.core.closed.load(Ordering::Relaxed)
+            }
+
+            fn __repr__(&self) -> String {
+                self.core.repr(stringify!($ty))
+            }
+
+            $($extra)*
+        }
+    };
+}
+
+/// A blocking client. Safe to share between threads; each call releases the GIL while it
+/// waits for the gateway.
+#[pyclass(module = "tradepay", name = "Client", frozen)]
+pub struct Client {
+    core: Core,
+}
+
+/// An asyncio client: every method returns an awaitable; cancelling the task cancels the
+/// request.
+#[pyclass(module = "tradepay", name = "AsyncClient", frozen)]
+pub struct AsyncClient {
+    core: Core,
+}
+
+fn blocking(py: Python<'_>, core: &Core, call: Call) -> PyResult<Output> {
+    run_blocking(py, core, call)
+}
+
+fn awaitable<'py>(py: Python<'py>, core: &Core, call: Call) -> PyResult<Bound<'py, PyAny>> {
+    run_async(py, core, call)
+}
+
+client_methods!(Client, Output, blocking, {
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.core.close();
+        false
+    }
+});
+
+client_methods!(AsyncClient, Bound<'py, PyAny>, awaitable, {
+    fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let me = slf.unbind();
+        pyo3_async_runtimes::generic::future_into_py::<TradepayRuntime, _, Py<AsyncClient>>(
+            py,
+            async move { Ok(me) },
+        )
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _args: &Bound<'py, pyo3::types::PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.core.close();
+        pyo3_async_runtimes::generic::future_into_py::<TradepayRuntime, _, bool>(py, async move {
+            Ok(false)
+        })
+    }
+
+    /// `close()` as an awaitable, for code that closes async resources with `await`.
+    fn aclose<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.core.close();
+        pyo3_async_runtimes::generic::future_into_py::<TradepayRuntime, _, ()>(
+            py,
+            async move { Ok(()) },
+        )
+    }
+});

@@ -1,0 +1,137 @@
+//! The one place where a Rust error becomes a Python exception.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyModule};
+use tradepay_types::{code, Trade};
+
+use crate::models::PyTrade;
+
+/// Which exception class an error maps to (the names of `tradepay._errors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Validation,
+    Api,
+    Authentication,
+    InvalidRequest,
+    Business,
+    Gateway,
+    Network,
+    Timeout,
+    Signature,
+    Protocol,
+    Webhook,
+}
+
+impl Class {
+    fn name(self) -> &'static str {
+        match self {
+            Class::Validation => "ValidationError",
+            Class::Api => "ApiError",
+            Class::Authentication => "AuthenticationError",
+            Class::InvalidRequest => "InvalidRequestError",
+            Class::Business => "BusinessError",
+            Class::Gateway => "GatewayError",
+            Class::Network => "NetworkError",
+            Class::Timeout => "TimeoutError",
+            Class::Signature => "SignatureError",
+            Class::Protocol => "ProtocolError",
+            Class::Webhook => "WebhookVerificationError",
+        }
+    }
+}
+
+/// Everything an exception carries, copied out of the Rust error so it can cross threads
+/// and be raised where the GIL is held.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub class: Class,
+    pub message: String,
+    pub code: Option<String>,
+    pub trace_id: Option<String>,
+    pub http_status: Option<u16>,
+    pub field: Option<String>,
+    pub attempts: Option<u32>,
+    pub outcome_unknown: bool,
+    pub trade: Option<Trade>,
+}
+
+impl ErrorInfo {
+    /// A conversion error from a Python value (nothing was sent).
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        ErrorInfo {
+            class: Class::Validation,
+            message: message.into(),
+            code: Some(code::FORMAT_FIELD.to_owned()),
+            trace_id: None,
+            http_status: None,
+            field: Some(field.to_owned()),
+            attempts: None,
+            outcome_unknown: false,
+            trade: None,
+        }
+    }
+}
+
+impl From<&tradepay_types::Error> for ErrorInfo {
+    fn from(e: &tradepay_types::Error) -> Self {
+        use tradepay_types::ErrorKind as K;
+        let class = match e.kind() {
+            K::Validation => Class::Validation,
+            K::Signature => Class::Signature,
+            K::Webhook => Class::Webhook,
+            _ => Class::Protocol,
+        };
+        ErrorInfo {
+            class,
+            message: e.message().to_owned(),
+            code: e.code().map(str::to_owned),
+            trace_id: None,
+            http_status: None,
+            field: e.field().map(str::to_owned),
+            attempts: None,
+            outcome_unknown: false,
+            trade: None,
+        }
+    }
+}
+
+impl From<tradepay_types::Error> for ErrorInfo {
+    fn from(e: tradepay_types::Error) -> Self {
+        ErrorInfo::from(&e)
+    }
+}
+
+static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// Builds the exception for `info`: the class by its kind, every attribute set.
+pub fn to_py(py: Python<'_>, info: ErrorInfo) -> PyErr {
+    match build(py, info) {
+        Ok(err) => err,
+        Err(err) => err,
+    }
+}
+
+fn build(py: Python<'_>, info: ErrorInfo) -> PyResult<PyErr> {
+    let module = ERRORS.get_or_try_init(py, || py.import("tradepay._errors").map(Bound::unbind))?;
+    let class = module.bind(py).getattr(info.class.name())?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("code", info.code)?;
+    kwargs.set_item("trace_id", info.trace_id)?;
+    kwargs.set_item("http_status", info.http_status)?;
+    kwargs.set_item("field", info.field)?;
+    kwargs.set_item("attempts", info.attempts)?;
+    kwargs.set_item("outcome_unknown", info.outcome_unknown)?;
+    let trade = info.trade.map(|t| PyTrade { inner: t });
+    kwargs.set_item("trade", trade)?;
+    let exc = class.call((info.message,), Some(&kwargs))?;
+    Ok(PyErr::from_value(exc))
+}
+
+/// Raises a Rust error as its Python exception.
+pub fn raise<E>(py: Python<'_>, e: E) -> PyErr
+where
+    ErrorInfo: From<E>,
+{
+    to_py(py, ErrorInfo::from(e))
+}

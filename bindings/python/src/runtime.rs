@@ -1,0 +1,110 @@
+//! The one tokio runtime of the process, rebuilt in a child after `os.fork()`.
+//!
+//! A forked child inherits the runtime's memory but none of its worker threads, so using it
+//! there would hang. The runtime is tagged with the pid that built it; a caller in another
+//! process gets a fresh runtime, and the parent's is leaked rather than dropped (dropping it
+//! would wait for threads that do not exist in the child).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use arc_swap::ArcSwapOption;
+use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};
+use pyo3_async_runtimes::TaskLocals;
+use tokio::runtime::Runtime;
+
+struct Tagged {
+    pid: u32,
+    runtime: Arc<Runtime>,
+}
+
+static RUNTIME: ArcSwapOption<Tagged> = ArcSwapOption::const_empty();
+
+/// The runtime of this process, built on first use (and again after a fork).
+pub fn get() -> Arc<Runtime> {
+    let pid = std::process::id();
+    loop {
+        let current = RUNTIME.load_full();
+        if let Some(tagged) = &current {
+            if tagged.pid == pid {
+                return tagged.runtime.clone();
+            }
+        }
+        let fresh = Arc::new(Tagged {
+            pid,
+            runtime: Arc::new(build()),
+        });
+        let previous = RUNTIME.compare_and_swap(&current, Some(fresh.clone()));
+        let won = match (&*previous, &current) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if won {
+            if let Some(inherited) = current {
+                // Built by the parent: its threads are gone, so it must never be dropped.
+                std::mem::forget(inherited);
+            }
+            return fresh.runtime.clone();
+        }
+        // Another thread installed one first; ours is unused and drops cleanly.
+    }
+}
+
+/// The pid whose runtime is current (to tell objects made before a fork).
+pub fn pid() -> u32 {
+    std::process::id()
+}
+
+fn build() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("tradepay")
+        .build()
+        .unwrap_or_else(|e| panic!("cannot start the tokio runtime: {e}"))
+}
+
+/// Plugs the fork-aware runtime into pyo3-async-runtimes, which otherwise keeps one
+/// runtime for the life of the process (and so would hang in a forked child).
+pub struct TradepayRuntime;
+
+tokio::task_local! {
+    static TASK_LOCALS: std::cell::OnceCell<TaskLocals>;
+}
+
+impl GenericRuntime for TradepayRuntime {
+    type JoinError = tokio::task::JoinError;
+    type JoinHandle = tokio::task::JoinHandle<()>;
+
+    fn spawn<F>(fut: F) -> Self::JoinHandle
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        get().spawn(fut)
+    }
+
+    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        get().spawn_blocking(f)
+    }
+}
+
+impl ContextExt for TradepayRuntime {
+    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
+    where
+        F: Future<Output = R> + Send + 'static,
+    {
+        let cell = std::cell::OnceCell::new();
+        let _ = cell.set(locals);
+        Box::pin(TASK_LOCALS.scope(cell, fut))
+    }
+
+    fn get_task_locals() -> Option<TaskLocals> {
+        TASK_LOCALS
+            .try_with(|c| c.get().cloned())
+            .unwrap_or_default()
+    }
+}

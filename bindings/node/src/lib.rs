@@ -1,1 +1,23 @@
-//! Node binding.
+//! Node binding of tradepay: the Rust client, the sandbox gateway and webhook verification,
+//! exposed through napi-rs to the thin JavaScript layer in `index.js`.
+//!
+//! Everything the SDK decides (validation, retries, statuses, signatures) happens in the
+//! Rust crates; this crate only converts. Requests arrive as plain JS objects with the wire
+//! field names and are read by the same `from_data` functions the gateway uses; results go
+//! back as plain objects with the wire field names. A failure rejects with a JS `Error` whose
+//! message is a JSON payload (see [`failure`]); `index.js` turns it into the right class.
+#![deny(missing_docs)]
+#![deny(clippy::all)]
+// A failure is built once on the cold path and turned into a JS error at once; boxing it
+// would only add an allocation to every error.
+#![allow(clippy::result_large_err)]
+
+mod client;
+mod convert;
+mod failure;
+mod sandbox;
+mod webhooks;
+
+pub use client::NativeClient;
+pub use sandbox::{start_sandbox, NativeSandbox};
+pub use webhooks::verify_webhook;

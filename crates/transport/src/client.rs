@@ -330,7 +330,7 @@ impl Client {
             } else {
                 "the connection failed before the answer arrived"
             };
-            Error::new(ErrorKind::Network, message)
+            Error::new(ErrorKind::Network, format!("{message}{}", root_cause(&e)))
                 .with_retryable(true)
                 // A failed connect sent nothing; anything later may have reached the gateway.
                 .with_outcome_unknown(!connect)
@@ -438,6 +438,17 @@ fn too_large(status: u16) -> Error {
     )
     .with_http_status(Some(status))
     .with_outcome_unknown(true)
+}
+
+/// `": <innermost cause>"` of an error chain (a TLS or DNS failure, say), or nothing.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e.source();
+    let mut last = None;
+    while let Some(c) = cause {
+        last = Some(c);
+        cause = c.source();
+    }
+    last.map(|c| format!(": {c}")).unwrap_or_default()
 }
 
 pub(crate) fn now_rfc3339() -> String {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::server::{full, read_body, Body, Shared};
 use crate::{FaultRule, Outcome, SandboxError};
@@ -44,8 +44,10 @@ fn html(status: StatusCode, text: String) -> Response<Body> {
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    res.headers_mut()
-        .insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
     res
 }
 
@@ -72,10 +74,12 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
     let path = req.uri().path().to_owned();
     let body = match read_body(req.into_body(), MAX_CONTROL_BODY).await {
         Some(b) => b,
-        None => return error(StatusCode::PAYLOAD_TOO_LARGE, "body too large or unreadable"),
-    };
-    let parse = |body: &[u8]| -> Result<Value, Response<Body>> {
-        serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("invalid JSON: {e}")))
+        None => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body too large or unreadable",
+            )
+        }
     };
     if let Some(trade_id) = path.strip_prefix("/sandbox/pay/") {
         return page(&shared, &method, trade_id, &body);
@@ -96,39 +100,23 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
         (Method::GET, "/sandbox/webhooks") => {
             json_response(StatusCode::OK, &shared.webhook_deliveries())
         }
-        (Method::POST, "/sandbox/complete") => {
-            let value = match parse(&body) {
-                Ok(v) => v,
-                Err(res) => return res,
-            };
-            match serde_json::from_value::<CompleteBody>(value) {
-                Ok(c) => match shared.complete(&c.trade_id, c.outcome) {
-                    Ok(trade) => json_response(StatusCode::OK, &trade),
-                    Err(e) => sandbox_error(e),
-                },
-                Err(e) => error(StatusCode::BAD_REQUEST, e),
+        (Method::POST, "/sandbox/complete") => match decode::<CompleteBody>(&body) {
+            Ok(c) => match shared.complete(&c.trade_id, c.outcome) {
+                Ok(trade) => json_response(StatusCode::OK, &trade),
+                Err(e) => sandbox_error(e),
+            },
+            Err(e) => error(StatusCode::BAD_REQUEST, e),
+        },
+        (Method::POST, "/sandbox/clock/advance") => match decode::<AdvanceBody>(&body) {
+            Ok(a) if a.seconds.is_finite() && a.seconds >= 0.0 => {
+                shared.advance_clock(Duration::from_secs_f64(a.seconds.min(1e12)));
+                json_response(StatusCode::OK, &json!({ "advanced_seconds": a.seconds }))
             }
-        }
-        (Method::POST, "/sandbox/clock/advance") => {
-            let value = match parse(&body) {
-                Ok(v) => v,
-                Err(res) => return res,
-            };
-            match serde_json::from_value::<AdvanceBody>(value) {
-                Ok(a) if a.seconds.is_finite() && a.seconds >= 0.0 => {
-                    shared.advance_clock(Duration::from_secs_f64(a.seconds.min(1e12)));
-                    json_response(StatusCode::OK, &json!({ "advanced_seconds": a.seconds }))
-                }
-                Ok(_) => error(StatusCode::BAD_REQUEST, "seconds must be a number >= 0"),
-                Err(e) => error(StatusCode::BAD_REQUEST, e),
-            }
-        }
+            Ok(_) => error(StatusCode::BAD_REQUEST, "seconds must be a number >= 0"),
+            Err(e) => error(StatusCode::BAD_REQUEST, e),
+        },
         (Method::POST | Method::PUT, "/sandbox/faults") => {
-            let value = match parse(&body) {
-                Ok(v) => v,
-                Err(res) => return res,
-            };
-            let rules = match serde_json::from_value::<FaultsBody>(value) {
+            let rules = match decode::<FaultsBody>(&body) {
                 Ok(FaultsBody::List(rules)) | Ok(FaultsBody::Wrapped { rules }) => rules,
                 Err(e) => return error(StatusCode::BAD_REQUEST, e),
             };
@@ -150,6 +138,10 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Respo
     }
 }
 
+fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("invalid request body: {e}"))
+}
+
 fn form_action(body: &[u8]) -> Option<Outcome> {
     let text = std::str::from_utf8(body).ok()?;
     text.split('&').find_map(|pair| match pair.split_once('=') {
@@ -161,7 +153,10 @@ fn form_action(body: &[u8]) -> Option<Outcome> {
 
 fn page(shared: &Shared, method: &Method, trade_id: &str, body: &[u8]) -> Response<Body> {
     let Some(trade) = shared.with_state(|s| s.page_view(trade_id)) else {
-        return html(StatusCode::NOT_FOUND, "<!doctype html><p>No such payment.</p>".into());
+        return html(
+            StatusCode::NOT_FOUND,
+            "<!doctype html><p>No such payment.</p>".into(),
+        );
     };
     match *method {
         Method::GET => html(StatusCode::OK, crate::page::render(&trade, trade_id)),

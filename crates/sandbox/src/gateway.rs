@@ -223,7 +223,13 @@ impl hyper::body::Body for Truncated {
 fn truncated(bytes: Vec<u8>) -> Response<Body> {
     let len = bytes.len() as u64;
     let part = Bytes::from(bytes).slice(..(len as usize) / 2);
-    let mut res = Response::new(Truncated { part: Some(part), len }.boxed());
+    let mut res = Response::new(
+        Truncated {
+            part: Some(part),
+            len,
+        }
+        .boxed(),
+    );
     res.headers_mut().insert(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -236,7 +242,11 @@ fn truncated(bytes: Vec<u8>) -> Response<Body> {
 fn unavailable(status: StatusCode, retry_after: Option<u64>) -> Response<Body> {
     let code = code::SYSTEM_BUSY;
     let mut envelope = Envelope::new(code, trace_id(), None);
-    envelope.message = format!("{} (sandbox fault: HTTP {})", envelope.message, status.as_u16());
+    envelope.message = format!(
+        "{} (sandbox fault: HTTP {})",
+        envelope.message,
+        status.as_u16()
+    );
     let mut res = json_response(status, envelope.to_vec());
     if let Some(secs) = retry_after {
         res.headers_mut()
@@ -275,7 +285,10 @@ pub(crate) async fn handle(
     } else {
         None
     };
-    let signature = parts.headers.get(SIGNATURE_HEADER).map(HeaderValue::as_bytes);
+    let signature = parts
+        .headers
+        .get(SIGNATURE_HEADER)
+        .map(HeaderValue::as_bytes);
     let kind = fault.map(|f| f.kind);
     match fault {
         Some(Fault {
@@ -290,7 +303,12 @@ pub(crate) async fn handle(
             kind: FaultKind::Http429,
             retry_after,
             ..
-        }) => return Ok(unavailable(StatusCode::TOO_MANY_REQUESTS, Some(retry_after))),
+        }) => {
+            return Ok(unavailable(
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(retry_after),
+            ))
+        }
         Some(Fault {
             kind: FaultKind::Busy,
             ..

@@ -23,9 +23,7 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
             Some((n, v)) => (n, v.to_owned()),
             None => {
                 i += 1;
-                let v = args
-                    .get(i)
-                    .ok_or_else(|| format!("{flag} needs a value"))?;
+                let v = args.get(i).ok_or_else(|| format!("{flag} needs a value"))?;
                 (flag, v.clone())
             }
         };
@@ -83,7 +81,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tradepay-sandbox: cannot start the runtime: {e}");

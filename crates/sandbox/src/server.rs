@@ -155,10 +155,18 @@ pub(crate) async fn start(
     config: SandboxConfig,
     addr: SocketAddr,
 ) -> Result<(Arc<Shared>, ServerHandle, String), SandboxError> {
-    let access_no = config.access_no.clone().unwrap_or_else(|| generated("acc_", 16));
-    let secret = config.secret.clone().unwrap_or_else(|| generated("sk_", 32));
+    let access_no = config
+        .access_no
+        .clone()
+        .unwrap_or_else(|| generated("acc_", 16));
+    let secret = config
+        .secret
+        .clone()
+        .unwrap_or_else(|| generated("sk_", 32));
     if access_no.is_empty() || access_no.len() > 64 {
-        return Err(SandboxError::Invalid("access_no must be 1 to 64 characters".into()));
+        return Err(SandboxError::Invalid(
+            "access_no must be 1 to 64 characters".into(),
+        ));
     }
     if secret.is_empty() {
         return Err(SandboxError::Invalid("secret must not be empty".into()));
@@ -237,11 +245,16 @@ async fn serve(
                 let builder = builder.clone();
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
-                    let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
-                        Ok(Ok(tls)) => tls,
-                        _ => return,
-                    };
-                    let conn = builder.serve_connection(TokioIo::new(tls), service).into_owned();
+                    let tls =
+                        match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp))
+                            .await
+                        {
+                            Ok(Ok(tls)) => tls,
+                            _ => return,
+                        };
+                    let conn = builder
+                        .serve_connection(TokioIo::new(tls), service)
+                        .into_owned();
                     let _ = watcher.watch(conn).await;
                 });
             }

@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 use tradepay_types::code;
 use tradepay_types::{
     Amount, CloseRequest, EventType, NextAction, NextActionRedirect, NextActionType, OrderRef,
-    PayRequest, PaymentError, PaymentMethod, PaymentMode, QueryRequest, Refund,
-    RefundQueryRequest, RefundRequest, RefundStatus, ReversalRequest, Status, Trade, TradeStatus,
+    PayRequest, PaymentError, PaymentMethod, PaymentMode, QueryRequest, Refund, RefundQueryRequest,
+    RefundRequest, RefundStatus, ReversalRequest, Status, Trade, TradeStatus,
 };
 
 use crate::{LedgerEntry, Outcome, SandboxError, WebhookDelivery};
@@ -282,7 +282,11 @@ impl State {
             return;
         };
         let data = self.render(order);
-        self.emit(url, event, serde_json::to_value(&data).unwrap_or(Value::Null));
+        self.emit(
+            url,
+            event,
+            serde_json::to_value(&data).unwrap_or(Value::Null),
+        );
     }
 
     fn emit_refund(&mut self, key: &(String, String), event: EventType) {
@@ -577,13 +581,17 @@ impl State {
                 "This payment method is not supported.",
             ),
         }
-        let trade = self.render_trade(&trade_id).unwrap_or_else(|| Trade::with_status(Status::Failed));
+        let trade = self
+            .render_trade(&trade_id)
+            .unwrap_or_else(|| Trade::with_status(Status::Failed));
         Ok((pay_code(&trade), to_map(&trade)))
     }
 
     pub fn query(&mut self, req: QueryRequest) -> Answer {
         let trade_id = self.find(&req.merchant_id, &req.order)?;
-        let trade = self.render_trade(&trade_id).unwrap_or_else(|| Trade::with_status(Status::Failed));
+        let trade = self
+            .render_trade(&trade_id)
+            .unwrap_or_else(|| Trade::with_status(Status::Failed));
         Ok((code::SUCCESS, to_map(&trade)))
     }
 
@@ -600,7 +608,9 @@ impl State {
                 ))
             }
         }
-        let trade = self.render_trade(&trade_id).unwrap_or_else(|| Trade::with_status(Status::Closed));
+        let trade = self
+            .render_trade(&trade_id)
+            .unwrap_or_else(|| Trade::with_status(Status::Closed));
         Ok((code::SUCCESS, to_map(&trade)))
     }
 
@@ -623,7 +633,9 @@ impl State {
             }
             _ => self.close_order(&trade_id),
         }
-        let trade = self.render_trade(&trade_id).unwrap_or_else(|| Trade::with_status(Status::Closed));
+        let trade = self
+            .render_trade(&trade_id)
+            .unwrap_or_else(|| Trade::with_status(Status::Closed));
         Ok((code::SUCCESS, to_map(&trade)))
     }
 
@@ -642,21 +654,37 @@ impl State {
         let order = &self.orders[&trade_id];
         if let Ok(currency) = tradepay_types::Currency::from_wire(&order.request.currency) {
             if let Err(e) = req.amount.check_currency(&currency) {
-                return Err(Failure::new(code::FORMAT_AMOUNT, format!("Format error-amount {}", e.message())));
+                return Err(Failure::new(
+                    code::FORMAT_AMOUNT,
+                    format!("Format error-amount {}", e.message()),
+                ));
             }
         }
         if order.trade.status != Status::Success {
             return Err(Failure::new(
                 code::INVALID_STATE,
-                format!("only a SUCCESS order can be refunded; this one is {}", order.trade.status),
+                format!(
+                    "only a SUCCESS order can be refunded; this one is {}",
+                    order.trade.status
+                ),
             ));
         }
-        let committed = order.refunded.checked_add(order.held).unwrap_or(Amount::MAX);
-        let refundable = order.request.amount.checked_sub(committed).unwrap_or(Amount::ZERO);
+        let committed = order
+            .refunded
+            .checked_add(order.held)
+            .unwrap_or(Amount::MAX);
+        let refundable = order
+            .request
+            .amount
+            .checked_sub(committed)
+            .unwrap_or(Amount::ZERO);
         if req.amount > refundable {
             return Err(Failure::new(
                 code::REFUND_EXCEEDS,
-                format!("refund amount {} exceeds the refundable {refundable}", req.amount),
+                format!(
+                    "refund amount {} exceeds the refundable {refundable}",
+                    req.amount
+                ),
             ));
         }
         let now = self.now_ms();
@@ -696,8 +724,10 @@ impl State {
                     order.held = order.held.checked_add(amount).unwrap_or(order.held);
                     order.pending_refunds.push(key.clone());
                 }
-                self.timers
-                    .push(Reverse((at, TimerKey::Refund(key.0.clone(), key.1.clone()))));
+                self.timers.push(Reverse((
+                    at,
+                    TimerKey::Refund(key.0.clone(), key.1.clone()),
+                )));
             }
             Status::Failed => {
                 if let Some(record) = self.refunds.get_mut(&key) {
@@ -747,7 +777,10 @@ impl State {
                         "authentication_failed",
                         "The customer failed 3-D Secure authentication.",
                     ),
-                    _ => ("payment_failed", "The customer did not complete the payment."),
+                    _ => (
+                        "payment_failed",
+                        "The customer did not complete the payment.",
+                    ),
                 };
                 self.fail_order(trade_id, code, message)
             }

@@ -31,7 +31,12 @@ pub(crate) struct Deliverer {
 
 impl Deliverer {
     /// Must be built inside the tokio runtime that will run the deliveries.
-    pub fn new(attempts: u32, retry_base: Duration, timeout: Duration, stop: watch::Receiver<bool>) -> Self {
+    pub fn new(
+        attempts: u32,
+        retry_base: Duration,
+        timeout: Duration,
+        stop: watch::Receiver<bool>,
+    ) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(timeout));
@@ -97,7 +102,10 @@ async fn attempt(
         .header(http::header::CONTENT_TYPE, "application/json")
         .header(http::header::USER_AGENT, "tradepay-sandbox")
         .header(tradepay_types::webhook::ID_HEADER, &out.id)
-        .header(tradepay_types::webhook::TIMESTAMP_HEADER, timestamp.to_string())
+        .header(
+            tradepay_types::webhook::TIMESTAMP_HEADER,
+            timestamp.to_string(),
+        )
         .header(tradepay_types::webhook::SIGNATURE_HEADER, signature)
         .body(Full::new(Bytes::from(out.body.clone())));
     let request = match request {

@@ -15,23 +15,53 @@ async fn card_outcomes_follow_the_test_cards() {
     let cases = [
         ("4242424242424242", "00000000", "SUCCESS", "succeeded", None),
         ("5555555555554444", "00000000", "SUCCESS", "succeeded", None),
-        ("4000000000000002", "00000000", "FAILED", "requires_payment_method", Some("card_declined")),
-        ("4000000000009995", "00000000", "FAILED", "requires_payment_method", Some("insufficient_funds")),
-        ("4242424242424241", "00000000", "FAILED", "requires_payment_method", Some("incorrect_number")),
-        ("4000000000003220", "00000003", "PENDING", "requires_action", None),
+        (
+            "4000000000000002",
+            "00000000",
+            "FAILED",
+            "requires_payment_method",
+            Some("card_declined"),
+        ),
+        (
+            "4000000000009995",
+            "00000000",
+            "FAILED",
+            "requires_payment_method",
+            Some("insufficient_funds"),
+        ),
+        (
+            "4242424242424241",
+            "00000000",
+            "FAILED",
+            "requires_payment_method",
+            Some("incorrect_number"),
+        ),
+        (
+            "4000000000003220",
+            "00000003",
+            "PENDING",
+            "requires_action",
+            None,
+        ),
     ];
     for (i, (number, code, status, trade_status, error)) in cases.iter().enumerate() {
         let (got_code, data) = c.ok("PAY", &card(&format!("o_card_{i}"), number)).await;
         assert_eq!(&got_code, code, "card {number}");
         assert_eq!(s(&data, "status"), *status, "card {number}");
         assert_eq!(s(&data, "trade_status"), *trade_status, "card {number}");
-        let err = data.get("last_payment_error").and_then(|e| e.get("code")).and_then(|c| c.as_str());
+        let err = data
+            .get("last_payment_error")
+            .and_then(|e| e.get("code"))
+            .and_then(|c| c.as_str());
         assert_eq!(err, *error, "card {number}");
         assert!(s(&data, "trade_id").starts_with("tr_"));
         assert_eq!(s(&data, "amount"), "10.00");
         assert_eq!(s(&data, "access_no"), sb.access_no());
         if *status == "PENDING" {
-            assert!(data["next_action"]["redirect"]["url"].as_str().unwrap().contains("/sandbox/pay/"));
+            assert!(data["next_action"]["redirect"]["url"]
+                .as_str()
+                .unwrap()
+                .contains("/sandbox/pay/"));
         } else {
             assert!(data.get("next_action").is_none());
         }
@@ -50,13 +80,16 @@ async fn three_ds_completes_and_expires_after_15_minutes() {
     let sb = sandbox().await;
     let c = TestClient::new(&sb);
     let (_, a) = c.ok("PAY", &card("o_3ds_a", "4000000000003220")).await;
-    let (_, b) = c.ok("PAY", &card("o_3ds_b", "4000000000003220")).await;
+    c.ok("PAY", &card("o_3ds_b", "4000000000003220")).await;
     let (_, f) = c.ok("PAY", &card("o_3ds_f", "4000000000003220")).await;
     let trade = sb.complete(s(&a, "trade_id"), Outcome::Succeeded).unwrap();
     assert_eq!(trade.status.as_str(), "SUCCESS");
     let trade = sb.complete(s(&f, "trade_id"), Outcome::Failed).unwrap();
     assert_eq!(trade.status.as_str(), "FAILED");
-    assert!(sb.complete(s(&f, "trade_id"), Outcome::Succeeded).is_err(), "final orders stay final");
+    assert!(
+        sb.complete(s(&f, "trade_id"), Outcome::Succeeded).is_err(),
+        "final orders stay final"
+    );
 
     sb.advance_clock(Duration::from_secs(14 * 60));
     let (_, q) = c.ok("QUERY", &by_order("o_3ds_b")).await;
@@ -68,7 +101,11 @@ async fn three_ds_completes_and_expires_after_15_minutes() {
     assert_eq!(s(&q, "trade_status"), "requires_action");
     assert!(q.get("next_action").is_none());
     let (_, q) = c.ok("QUERY", &by_order("o_3ds_a")).await;
-    assert_eq!(s(&q, "status"), "SUCCESS", "a completed order does not expire");
+    assert_eq!(
+        s(&q, "status"),
+        "SUCCESS",
+        "a completed order does not expire"
+    );
 }
 
 #[tokio::test]
@@ -83,14 +120,25 @@ async fn qr_is_pending_until_completed_and_closes_after_two_minutes() {
     assert_eq!(code, "00000003");
 
     sb.complete(s(&d, "trade_id"), Outcome::Succeeded).unwrap();
-    let (code, q) = c.ok("QUERY", &json!({"merchant_id": "m_1", "trade_id": s(&d, "trade_id")})).await;
+    let (code, q) = c
+        .ok(
+            "QUERY",
+            &json!({"merchant_id": "m_1", "trade_id": s(&d, "trade_id")}),
+        )
+        .await;
     assert_eq!(code, "00000000");
     assert_eq!(s(&q, "status"), "SUCCESS");
 
     sb.advance_clock(Duration::from_secs(119));
-    assert_eq!(s(&c.ok("QUERY", &by_order("o_qr_2")).await.1, "status"), "PENDING");
+    assert_eq!(
+        s(&c.ok("QUERY", &by_order("o_qr_2")).await.1, "status"),
+        "PENDING"
+    );
     sb.advance_clock(Duration::from_secs(2));
-    assert_eq!(s(&c.ok("QUERY", &by_order("o_qr_2")).await.1, "status"), "CLOSED");
+    assert_eq!(
+        s(&c.ok("QUERY", &by_order("o_qr_2")).await.1, "status"),
+        "CLOSED"
+    );
     // PAY again with the same parameters returns the order as it is now: CLOSED, code 0.
     let (code, again) = c.ok("PAY", &qr("o_qr_2")).await;
     assert_eq!(code, "00000000");
@@ -108,18 +156,31 @@ async fn micropay_test_values() {
     assert_eq!(d["last_payment_error"]["code"], "insufficient_funds");
 
     let (code, d) = c.ok("PAY", &micropay("o_mp_1", "1234567891")).await;
-    assert_eq!((code.as_str(), s(&d, "status"), s(&d, "trade_status")), ("00000003", "PENDING", "processing"));
+    assert_eq!(
+        (code.as_str(), s(&d, "status"), s(&d, "trade_status")),
+        ("00000003", "PENDING", "processing")
+    );
     let (code, d) = c.ok("PAY", &micropay("o_mp_3", "1234567893")).await;
     assert_eq!((code.as_str(), s(&d, "status")), ("00000003", "PENDING"));
 
     sb.advance_clock(Duration::from_secs(2));
-    assert_eq!(s(&c.ok("QUERY", &by_order("o_mp_1")).await.1, "status"), "SUCCESS");
-    assert_eq!(s(&c.ok("QUERY", &by_order("o_mp_3")).await.1, "status"), "PENDING");
+    assert_eq!(
+        s(&c.ok("QUERY", &by_order("o_mp_1")).await.1, "status"),
+        "SUCCESS"
+    );
+    assert_eq!(
+        s(&c.ok("QUERY", &by_order("o_mp_3")).await.1, "status"),
+        "PENDING"
+    );
     sb.advance_clock(Duration::from_secs(58));
     let (_, q) = c.ok("QUERY", &by_order("o_mp_3")).await;
     assert_eq!(s(&q, "status"), "CLOSED");
     assert_eq!(s(&q, "trade_status"), "processing");
-    let charges: Vec<(String, u32)> = sb.ledger().into_iter().map(|e| (e.order_id, e.charges)).collect();
+    let charges: Vec<(String, u32)> = sb
+        .ledger()
+        .into_iter()
+        .map(|e| (e.order_id, e.charges))
+        .collect();
     assert!(charges.contains(&("o_mp_1".into(), 1)));
     assert!(charges.contains(&("o_mp_3".into(), 0)));
 }
@@ -134,14 +195,21 @@ async fn refunds_hold_pending_amounts_and_count_only_successes() {
     assert_eq!((code.as_str(), s(&r1, "status")), ("00000000", "SUCCESS"));
     assert!(!s(&r1, "refunded_at").is_empty());
     let (_, q) = c.ok("QUERY", &by_order("o_rf")).await;
-    assert_eq!((s(&q, "refund_status"), s(&q, "total_refunded_amount")), ("partially_refunded", "2.50"));
+    assert_eq!(
+        (s(&q, "refund_status"), s(&q, "total_refunded_amount")),
+        ("partially_refunded", "2.50")
+    );
 
     let mut pending = refund("o_rf", "r_2", "5");
     pending["reason"] = json!("sandbox_pending");
     let (_, r2) = c.ok("REFUND", &pending).await;
     assert_eq!(s(&r2, "status"), "PENDING");
     let (_, q) = c.ok("QUERY", &by_order("o_rf")).await;
-    assert_eq!(s(&q, "total_refunded_amount"), "2.50", "a pending refund is not counted");
+    assert_eq!(
+        s(&q, "total_refunded_amount"),
+        "2.50",
+        "a pending refund is not counted"
+    );
 
     // 10.00 - 2.50 - 5.00 (held) = 2.50 refundable.
     let (code, _) = c.ok("REFUND", &refund("o_rf", "r_3", "2.51")).await;
@@ -154,23 +222,54 @@ async fn refunds_hold_pending_amounts_and_count_only_successes() {
     assert_eq!((code.as_str(), s(&r5, "status")), ("00000000", "SUCCESS"));
 
     sb.advance_clock(Duration::from_secs(5));
-    let (_, r2) = c.ok("REFUND_QUERY", &json!({"merchant_id": "m_1", "refund_id": "r_2"})).await;
+    let (_, r2) = c
+        .ok(
+            "REFUND_QUERY",
+            &json!({"merchant_id": "m_1", "refund_id": "r_2"}),
+        )
+        .await;
     assert_eq!(s(&r2, "status"), "SUCCESS");
     let (_, q) = c.ok("QUERY", &by_order("o_rf")).await;
-    assert_eq!((s(&q, "refund_status"), s(&q, "total_refunded_amount")), ("refunded", "10.00"));
+    assert_eq!(
+        (s(&q, "refund_status"), s(&q, "total_refunded_amount")),
+        ("refunded", "10.00")
+    );
     let (code, _) = c.ok("REFUND", &refund("o_rf", "r_6", "0.01")).await;
     assert_eq!(code, "30000004");
 
     // Idempotency: same refund_id, same params → same refund; different → 30000002.
     let (code, again) = c.ok("REFUND", &refund("o_rf", "r_1", "2.5")).await;
-    assert_eq!((code.as_str(), s(&again, "status")), ("00000000", "SUCCESS"));
+    assert_eq!(
+        (code.as_str(), s(&again, "status")),
+        ("00000000", "SUCCESS")
+    );
     let tid = sb.ledger()[0].trade_id.clone();
-    let by_trade = json!({"merchant_id": "m_1", "trade_id": tid, "refund_id": "r_1", "amount": "2.50"});
-    assert_eq!(c.ok("REFUND", &by_trade).await.0, "00000000", "whichever ID names the order");
-    assert_eq!(c.ok("REFUND", &refund("o_rf", "r_1", "2.40")).await.0, "30000002");
-    assert_eq!(c.ok("REFUND_QUERY", &json!({"merchant_id": "m_1", "refund_id": "nope"})).await.0, "30000001");
+    let by_trade =
+        json!({"merchant_id": "m_1", "trade_id": tid, "refund_id": "r_1", "amount": "2.50"});
+    assert_eq!(
+        c.ok("REFUND", &by_trade).await.0,
+        "00000000",
+        "whichever ID names the order"
+    );
+    assert_eq!(
+        c.ok("REFUND", &refund("o_rf", "r_1", "2.40")).await.0,
+        "30000002"
+    );
+    assert_eq!(
+        c.ok(
+            "REFUND_QUERY",
+            &json!({"merchant_id": "m_1", "refund_id": "nope"})
+        )
+        .await
+        .0,
+        "30000001"
+    );
     assert_eq!(sb.ledger()[0].refunded, "10.00");
-    assert_eq!(sb.refunds().len(), 4, "r_1, r_2, r_4, r_5; refused ones are not stored");
+    assert_eq!(
+        sb.refunds().len(),
+        4,
+        "r_1, r_2, r_4, r_5; refused ones are not stored"
+    );
 }
 
 #[tokio::test]
@@ -178,16 +277,31 @@ async fn refund_needs_a_successful_order() {
     let sb = sandbox().await;
     let c = TestClient::new(&sb);
     c.ok("PAY", &qr("o_pend")).await;
-    assert_eq!(c.ok("REFUND", &refund("o_pend", "r_p", "1.00")).await.0, "30000003");
+    assert_eq!(
+        c.ok("REFUND", &refund("o_pend", "r_p", "1.00")).await.0,
+        "30000003"
+    );
     c.ok("PAY", &card("o_fail", "4000000000000002")).await;
-    assert_eq!(c.ok("REFUND", &refund("o_fail", "r_f", "1.00")).await.0, "30000003");
-    assert_eq!(c.ok("REFUND", &refund("o_none", "r_n", "1.00")).await.0, "30000001");
+    assert_eq!(
+        c.ok("REFUND", &refund("o_fail", "r_f", "1.00")).await.0,
+        "30000003"
+    );
+    assert_eq!(
+        c.ok("REFUND", &refund("o_none", "r_n", "1.00")).await.0,
+        "30000001"
+    );
     let mut jpy = card("o_jpy", "4242424242424242");
     jpy["currency"] = json!("JPY");
     jpy["amount"] = json!("100");
     assert_eq!(c.ok("PAY", &jpy).await.0, "00000000");
-    assert_eq!(c.ok("REFUND", &refund("o_jpy", "r_j", "1.50")).await.0, "22070010");
-    assert_eq!(c.ok("REFUND", &refund("o_jpy", "r_j", "100.00")).await.0, "00000000");
+    assert_eq!(
+        c.ok("REFUND", &refund("o_jpy", "r_j", "1.50")).await.0,
+        "22070010"
+    );
+    assert_eq!(
+        c.ok("REFUND", &refund("o_jpy", "r_j", "100.00")).await.0,
+        "00000000"
+    );
 }
 
 #[tokio::test]
@@ -205,7 +319,12 @@ async fn reversal_semantics() {
     assert_eq!(s(&d, "trade_status"), "succeeded");
     assert_eq!(s(&d, "refund_status"), "refunded");
     assert_eq!(s(&d, "total_refunded_amount"), "10.00");
-    let (_, r) = c.ok("REFUND_QUERY", &json!({"merchant_id": "m_1", "refund_id": "r_rv"})).await;
+    let (_, r) = c
+        .ok(
+            "REFUND_QUERY",
+            &json!({"merchant_id": "m_1", "refund_id": "r_rv"}),
+        )
+        .await;
     assert_eq!(s(&r, "status"), "SUCCESS");
     // Already closed → answered unchanged.
     let (code, again) = c.ok("REVERSAL", &by_order("o_rv_paid")).await;
@@ -223,11 +342,20 @@ async fn reversal_semantics() {
     c.ok("PAY", &micropay("o_rv_mp1", "1234567891")).await;
     c.ok("REVERSAL", &by_order("o_rv_mp1")).await;
     sb.advance_clock(Duration::from_secs(5));
-    assert_eq!(s(&c.ok("QUERY", &by_order("o_rv_mp1")).await.1, "status"), "CLOSED");
+    assert_eq!(
+        s(&c.ok("QUERY", &by_order("o_rv_mp1")).await.1, "status"),
+        "CLOSED"
+    );
     let ledger = sb.ledger();
     let paid = ledger.iter().find(|e| e.order_id == "o_rv_paid").unwrap();
-    assert_eq!((paid.charges, paid.refunded.as_str(), paid.status.as_str()), (1, "10.00", "CLOSED"));
-    assert!(ledger.iter().filter(|e| e.order_id != "o_rv_paid").all(|e| e.charges == 0));
+    assert_eq!(
+        (paid.charges, paid.refunded.as_str(), paid.status.as_str()),
+        (1, "10.00", "CLOSED")
+    );
+    assert!(ledger
+        .iter()
+        .filter(|e| e.order_id != "o_rv_paid")
+        .all(|e| e.charges == 0));
 }
 
 #[tokio::test]
@@ -267,7 +395,11 @@ async fn pay_is_idempotent_by_order_id() {
     other_merchant["merchant_id"] = json!("m_2");
     let (code, d) = c.ok("PAY", &other_merchant).await;
     assert_eq!(code, "00000000");
-    assert_ne!(s(&d, "trade_id"), s(&first, "trade_id"), "order_id is per merchant");
+    assert_ne!(
+        s(&d, "trade_id"),
+        s(&first, "trade_id"),
+        "order_id is per merchant"
+    );
     assert_eq!(sb.ledger().iter().map(|e| e.charges).sum::<u32>(), 2);
 }
 
@@ -283,7 +415,10 @@ async fn query_by_trade_id_and_order_id_must_agree() {
     assert_eq!(c.ok("QUERY", &mixed).await.0, "30000001");
     let wrong_merchant = json!({"merchant_id": "m_2", "trade_id": s(&b, "trade_id")});
     assert_eq!(c.ok("QUERY", &wrong_merchant).await.0, "30000001");
-    assert_eq!(c.ok("QUERY", &json!({"merchant_id": "m_1"})).await.0, "22070001");
+    assert_eq!(
+        c.ok("QUERY", &json!({"merchant_id": "m_1"})).await.0,
+        "22070001"
+    );
 }
 
 #[tokio::test]
@@ -306,7 +441,11 @@ async fn subscription_token_pays_renewals() {
     let mut other = renew.clone();
     other["order_id"] = json!("o_renew_other");
     other["merchant_id"] = json!("m_2");
-    assert_eq!(c.ok("PAY", &other).await.0, "30000005", "a token belongs to its merchant");
+    assert_eq!(
+        c.ok("PAY", &other).await.0,
+        "30000005",
+        "a token belongs to its merchant"
+    );
 }
 
 #[tokio::test]
@@ -325,7 +464,10 @@ async fn orders_keep_metadata_and_times() {
     sb.advance_clock(Duration::from_secs(3600));
     let (_, d2) = c.ok("PAY", &card("o_meta2", "4242424242424242")).await;
     let created2 = tradepay_types::time::parse_rfc3339(s(&d2, "created_at")).unwrap();
-    assert!(created2 - created >= 3600, "created_at follows the sandbox clock");
+    assert!(
+        created2 - created >= 3600,
+        "created_at follows the sandbox clock"
+    );
     assert_eq!(sb.orders().len(), 2);
     sb.reset();
     assert!(sb.orders().is_empty());

@@ -31,11 +31,16 @@ pub struct Raw {
 
 impl Raw {
     pub fn signature(&self) -> Option<&str> {
-        self.headers.get("x-signature").and_then(|v| v.to_str().ok())
+        self.headers
+            .get("x-signature")
+            .and_then(|v| v.to_str().ok())
     }
     pub fn envelope(&self) -> Envelope {
         Envelope::parse(&self.body).unwrap_or_else(|e| {
-            panic!("not an envelope ({e}): {}", String::from_utf8_lossy(&self.body))
+            panic!(
+                "not an envelope ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
         })
     }
 }
@@ -66,6 +71,17 @@ impl TestClient {
         }
     }
 
+    /// The same credentials with its own connection pool.
+    pub fn clone_of(&self) -> TestClient {
+        TestClient {
+            url: self.url.clone(),
+            access_no: self.access_no.clone(),
+            secret: self.secret.clone(),
+            http: http(),
+            counter: AtomicU64::new(0),
+        }
+    }
+
     pub fn stamp(&self) -> Stamp {
         self.counter.fetch_add(1, Ordering::Relaxed);
         Stamp {
@@ -76,18 +92,34 @@ impl TestClient {
 
     pub fn body(&self, trans_type: &str, data: &Value) -> Vec<u8> {
         let data: Map<String, Value> = data.as_object().cloned().unwrap_or_default();
-        encode_request(&TransType::from_wire(trans_type), &self.access_no, &self.stamp(), &data)
+        encode_request(
+            &TransType::from_wire(trans_type),
+            &self.access_no,
+            &self.stamp(),
+            &data,
+        )
     }
 
     /// POSTs raw bytes with the given signature header (or none) to a path.
-    pub async fn post_raw(&self, path: &str, body: Vec<u8>, signature: Option<String>) -> Result<Raw, String> {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        signature: Option<String>,
+    ) -> Result<Raw, String> {
         let mut builder = http::Request::post(format!("{}{path}", self.url))
             .header("content-type", "application/json");
         if let Some(sig) = signature {
             builder = builder.header("x-signature", sig);
         }
-        let req = builder.body(Full::new(Bytes::from(body))).map_err(|e| e.to_string())?;
-        let res = self.http.request(req).await.map_err(|e| format!("request: {e:?}"))?;
+        let req = builder
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| e.to_string())?;
+        let res = self
+            .http
+            .request(req)
+            .await
+            .map_err(|e| format!("request: {e:?}"))?;
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let body = res
@@ -97,7 +129,11 @@ impl TestClient {
             .map_err(|e| format!("body: {e:?}"))?
             .to_bytes()
             .to_vec();
-        Ok(Raw { status, headers, body })
+        Ok(Raw {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// Signs and sends one request; returns the raw answer.
@@ -110,13 +146,20 @@ impl TestClient {
     /// Sends, checks HTTP 200 and the response signature (absent only on 1000xxxx codes).
     pub async fn call(&self, trans_type: &str, data: &Value) -> Envelope {
         let raw = self.send(trans_type, data).await.expect("request failed");
-        assert_eq!(raw.status, 200, "HTTP status; body {}", String::from_utf8_lossy(&raw.body));
+        assert_eq!(
+            raw.status,
+            200,
+            "HTTP status; body {}",
+            String::from_utf8_lossy(&raw.body)
+        );
         let env = raw.envelope();
         if env.code.starts_with("1000") {
             assert!(raw.signature().is_none(), "auth errors are never signed");
         } else {
             let sig = raw.signature().expect("non-auth responses are signed");
-            self.secret.verify(&raw.body, sig).expect("response signature verifies");
+            self.secret
+                .verify(&raw.body, sig)
+                .expect("response signature verifies");
         }
         env
     }
@@ -124,12 +167,17 @@ impl TestClient {
     /// `call`, then the code and `data` as JSON.
     pub async fn ok(&self, trans_type: &str, data: &Value) -> (String, Value) {
         let env = self.call(trans_type, data).await;
-        (env.code.clone(), Value::Object(env.data.clone().unwrap_or_default()))
+        (
+            env.code.clone(),
+            Value::Object(env.data.clone().unwrap_or_default()),
+        )
     }
 }
 
 pub async fn sandbox() -> Sandbox {
-    Sandbox::start(SandboxConfig::default()).await.expect("sandbox starts")
+    Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox starts")
 }
 
 pub fn card(order_id: &str, number: &str) -> Value {

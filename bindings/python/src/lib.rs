@@ -14,18 +14,28 @@ mod sandbox;
 use std::time::Duration;
 
 use pyo3::prelude::*;
+use tradepay_types::WebhookSecret;
 
 /// Verifies a webhook delivery; `tradepay.webhooks.verify` is the public entry point.
+/// `now` (Unix seconds) replaces the system clock, for tests and replays.
 #[pyfunction]
+#[pyo3(signature = (body, headers, secret, tolerance, now = None))]
 fn verify_webhook(
     py: Python<'_>,
     body: Vec<u8>,
     headers: Vec<(String, String)>,
     secret: &str,
     tolerance: f64,
+    now: Option<i64>,
 ) -> PyResult<models::PyEvent> {
     let tolerance: Duration = convert::seconds(py, "tolerance", tolerance)?;
-    tradepay_transport::webhook::verify(&body, &headers, secret, tolerance)
+    let result = match now {
+        None => tradepay_transport::webhook::verify(&body, &headers, secret, tolerance),
+        Some(now) => WebhookSecret::parse(secret)
+            .and_then(|key| tradepay_types::webhook::verify(&key, &headers, &body, tolerance, now))
+            .map_err(tradepay_transport::Error::from),
+    };
+    result
         .map(|inner| models::PyEvent { inner })
         .map_err(|e| errors::raise(py, &e))
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Union
+from typing import Mapping, Optional, Union
 
 from . import _native
 from ._native import Event
@@ -15,14 +15,17 @@ def verify(
     headers: Mapping[str, str],
     secret: str,
     tolerance: float = 300,
+    *,
+    now: Optional[int] = None,
 ) -> Event:
     """Checks a delivery's signature and timestamp and returns its event.
 
     ``body`` must be the raw bytes received (a ``str`` is encoded as UTF-8); ``headers`` any
     mapping of the request's headers, looked up case-insensitively; ``secret`` the
     ``whsec_...`` webhook secret; ``tolerance`` how many seconds the timestamp may be off
-    either way. Raises ``WebhookVerificationError``.
+    either way; ``now`` (Unix seconds) replaces the system clock, for tests and replays.
+    Raises ``WebhookVerificationError``.
     """
     raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
     pairs = [(str(k), str(v)) for k, v in headers.items()]
-    return _native.verify_webhook(raw, pairs, secret, float(tolerance))
+    return _native.verify_webhook(raw, pairs, secret, float(tolerance), now)

@@ -635,7 +635,10 @@ def webhooks():
          "key_base64": WH_SECRET[len("whsec_"):]},
         {"input": "whsec_", "ok": False},
         {"input": "whsec_!!!!", "ok": False},
-        {"input": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS", "ok": False},
+        {"input": "whsec_" + base64.b64encode(bytes(range(32))).decode().rstrip("="),
+         "ok": True, "key_base64": base64.b64encode(bytes(range(32))).decode()},
+        {"input": "whsec_" + base64.b64encode(bytes(range(32))).decode(),
+         "ok": True, "key_base64": base64.b64encode(bytes(range(32))).decode()},
         {"input": "", "ok": False},
     ]
     write("webhooks.json", {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::time::Duration;
 
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -32,10 +32,16 @@ pub struct WebhookSecret {
 }
 
 impl WebhookSecret {
-    /// Reads `whsec_<base64>` (the prefix may be omitted, as Standard Webhooks libraries allow).
+    /// Reads `whsec_<base64>` (the prefix may be omitted, and the base64 padding too, as
+    /// Standard Webhooks libraries allow).
     pub fn parse(text: &str) -> Result<WebhookSecret, Error> {
         let encoded = text.strip_prefix("whsec_").unwrap_or(text);
-        let key = STANDARD.decode(encoded).map_err(|_| {
+        let decoded = if encoded.ends_with('=') {
+            STANDARD.decode(encoded)
+        } else {
+            STANDARD_NO_PAD.decode(encoded)
+        };
+        let key = decoded.map_err(|_| {
             Error::webhook("webhook secret must be whsec_ followed by standard base64")
         })?;
         if key.is_empty() {

@@ -236,7 +236,12 @@ export declare const webhooks: {
     body: Buffer | Uint8Array | string,
     headers: WebhookHeaders,
     secret: string,
-    options?: { toleranceSec?: number },
+    options?: {
+      /** How far webhook-timestamp may be from now, either way; default 300. */
+      toleranceSec?: number;
+      /** The Unix time to check against instead of the clock (replaying recorded deliveries). */
+      nowSec?: number;
+    },
   ): Event;
 };
 

@@ -161,7 +161,7 @@ class Sandbox {
 const webhooks = {
   verify(body, headers, secret, options) {
     try {
-      return native.verifyWebhook(body, headers, secret, options?.toleranceSec);
+      return native.verifyWebhook(body, headers, secret, options?.toleranceSec, options?.nowSec);
     } catch (err) {
       throw toError(err);
     }

@@ -61,6 +61,7 @@ pub fn verify_webhook(
     headers: Option<Value>,
     secret: String,
     tolerance_sec: Option<f64>,
+    now_sec: Option<f64>,
 ) -> napi::Result<Value> {
     let run = || -> Result<Value, Failure> {
         let pairs = header_pairs(headers)?;
@@ -72,7 +73,14 @@ pub fn verify_webhook(
             Either::A(buf) => buf.as_ref(),
             Either::B(text) => text.as_bytes(),
         };
-        let event = tradepay_transport::webhook::verify(bytes, &pairs, &secret, tolerance)?;
+        let event = match now_sec {
+            None => tradepay_transport::webhook::verify(bytes, &pairs, &secret, tolerance)?,
+            // A fixed "now", for replaying recorded deliveries (the shared test vectors).
+            Some(now) => {
+                let secret = tradepay_types::WebhookSecret::parse(&secret)?;
+                tradepay_types::webhook::verify(&secret, &pairs, bytes, tolerance, now as i64)?
+            }
+        };
         event_to_js(&event)
     };
     run().map_err(napi_err)

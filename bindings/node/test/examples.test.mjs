@@ -1,0 +1,47 @@
+// The examples run as users run them: `import ... from 'tradepay'` (ESM), and the TypeScript
+// example compiled with the package's own types.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './helpers.mjs';
+
+const run = promisify(execFile);
+const EXAMPLES = join(ROOT, 'examples', 'node');
+const PACKAGE = join(ROOT, 'bindings', 'node');
+
+before(() => {
+  // `cargo xtask test` links the package here; do the same when run on its own.
+  const link = join(EXAMPLES, 'node_modules', 'tradepay');
+  if (!existsSync(link)) {
+    mkdirSync(join(EXAMPLES, 'node_modules'), { recursive: true });
+    symlinkSync(PACKAGE, link, 'dir');
+  }
+});
+
+test('examples/node/quickstart.mjs runs every flow', async () => {
+  const { stdout } = await run(process.execPath, ['quickstart.mjs'], { cwd: EXAMPLES, timeout: 120_000 });
+  for (const line of ['card 4242:', 'card declined:', 'card 3-D Secure:', 'QR:', 'micropay', 'subscription:', 'refund 2.50:', 'close pending QR:', 'webhook verified:', 'quickstart: done']) {
+    assert.ok(stdout.includes(line), `missing "${line}" in:\n${stdout}`);
+  }
+  assert.match(stdout, /none charged twice: true/);
+});
+
+test('examples/node/quickstart.ts compiles under --strict and runs', async () => {
+  const tsc = join(PACKAGE, 'node_modules', '.bin', 'tsc');
+  await run(tsc, ['-p', 'tsconfig.json'], { cwd: EXAMPLES, timeout: 120_000 });
+  const { stdout } = await run(process.execPath, [join('.build', 'quickstart.js')], { cwd: EXAMPLES, timeout: 120_000 });
+  assert.match(stdout, /quickstart\.ts: done/);
+  assert.match(stdout, /query through a 503 \(retried\): SUCCESS/);
+});
+
+test('CommonJS require of the package name works from a .cjs file', async () => {
+  const { stdout } = await run(
+    process.execPath,
+    ['-e', "const t = require('tradepay'); console.log(typeof t.Client, typeof t.Sandbox.start, typeof t.webhooks.verify, new t.ValidationError('x') instanceof t.TradepayError)"],
+    { cwd: EXAMPLES },
+  );
+  assert.equal(stdout.trim(), 'function function function true');
+});

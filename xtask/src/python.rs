@@ -1,11 +1,102 @@
 //! Builds the Python package into the shared venv and runs its suites.
+//!
+//! Tests use a debug build (`maturin develop`) in the shared target directory, so CI compiles
+//! the workspace once; only the benchmark builds release.
 
-use crate::util::Result;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::{root, run, target_dir, venv, Result};
+
+const TOOLS: &[&str] = &["maturin>=1.7,<2", "pytest", "mypy", "typing_extensions"];
+const BENCH_TOOLS: &[&str] = &["requests", "httpx", "aiohttp"];
+
+fn venv_dir(python: &Path) -> PathBuf {
+    // <venv>/bin/python -> <venv>
+    python
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// A command run inside the venv: its bin/ first on PATH, the shared target dir for cargo.
+fn in_venv(python: &Path, program: &str) -> Command {
+    let dir = venv_dir(python);
+    let bin = dir.join("bin");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![bin.clone()];
+    paths.extend(std::env::split_paths(&path));
+    let mut cmd = Command::new(if program == "python" {
+        python.to_path_buf()
+    } else {
+        bin.join(program)
+    });
+    cmd.env("VIRTUAL_ENV", &dir)
+        .env("PATH", std::env::join_paths(paths).unwrap_or(path))
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env_remove("PYTHONHOME")
+        .current_dir(root());
+    cmd
+}
+
+fn examples() -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("examples/python"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "py"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
 
 pub fn test() -> Result {
-    Err("the Python suite is not written yet".into())
+    let python = venv(TOOLS)?;
+    let binding = root().join("bindings/python");
+    run(in_venv(&python, "maturin")
+        .args(["develop", "--quiet"])
+        .current_dir(&binding))?;
+    run(in_venv(&python, "python").args(["-m", "pytest", "-q", "bindings/python/tests"]))?;
+    run(in_venv(&python, "python")
+        .args(["-m", "mypy", "--strict", "--no-incremental"])
+        .args(examples()?))?;
+    run(in_venv(&python, "python").args([
+        "-m",
+        "mypy",
+        "--strict",
+        "--no-incremental",
+        "-p",
+        "tradepay",
+    ]))?;
+    run(in_venv(&python, "python").args([
+        "-m",
+        "mypy.stubtest",
+        "tradepay",
+        "--allowlist",
+        "bindings/python/stubtest-allowlist.txt",
+    ]))
 }
 
 pub fn bench() -> Result {
-    Err("this benchmark is not written yet".into())
+    let mut packages = TOOLS.to_vec();
+    packages.extend_from_slice(BENCH_TOOLS);
+    let python = venv(&packages)?;
+    let binding = root().join("bindings/python");
+    run(crate::util::cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "tradepay-sandbox",
+        "--bin",
+        "tradepay-sandbox",
+    ]))?;
+    // A release build of the package, installed over the debug one the tests use (the next
+    // `cargo xtask test` puts the debug build back).
+    run(in_venv(&python, "maturin")
+        .args(["develop", "--release", "--quiet"])
+        .current_dir(&binding))?;
+    let sandbox = target_dir().join("release").join("tradepay-sandbox");
+    run(in_venv(&python, "python")
+        .arg("bindings/python/bench/bench.py")
+        .arg("--sandbox")
+        .arg(sandbox))
 }

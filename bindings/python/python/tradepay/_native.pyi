@@ -1,7 +1,7 @@
 # Stubs of the native module; `python -m mypy.stubtest tradepay` checks them against it.
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Awaitable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Awaitable, Dict, List, Mapping, Optional, Sequence, Tuple, Union, final
 
 from typing_extensions import Self
 
@@ -15,10 +15,28 @@ from ._enums import (
     TradeStatus,
 )
 
+__all__ = [
+    "__version__",
+    "Client",
+    "AsyncClient",
+    "Sandbox",
+    "Trade",
+    "Refund",
+    "Event",
+    "PaymentError",
+    "NextAction",
+    "NextActionRedirect",
+    "verify_webhook",
+    "_event_from_dict",
+    "_known_values",
+    "_sync_log_level",
+]
+
 __version__: str
 
-AmountLike = Union[str, Decimal, int]
+_AmountLike = Union[str, Decimal, int]
 
+@final
 class PaymentError:
     @property
     def code(self) -> Optional[str]: ...
@@ -26,10 +44,12 @@ class PaymentError:
     def message(self) -> Optional[str]: ...
     def to_dict(self) -> Dict[str, Any]: ...
 
+@final
 class NextActionRedirect:
     @property
     def url(self) -> Optional[str]: ...
 
+@final
 class NextAction:
     @property
     def type(self) -> Union[NextActionType, str]: ...
@@ -39,6 +59,7 @@ class NextAction:
     def redirect_url(self) -> Optional[str]: ...
     def to_dict(self) -> Dict[str, Any]: ...
 
+@final
 class Trade:
     @property
     def status(self) -> Union[Status, str]: ...
@@ -95,6 +116,7 @@ class Trade:
     def from_dict(data: Mapping[str, Any]) -> Trade: ...
     def __reduce__(self) -> Tuple[Any, Tuple[Dict[str, Any]]]: ...
 
+@final
 class Refund:
     @property
     def status(self) -> Union[Status, str]: ...
@@ -121,6 +143,7 @@ class Refund:
     def from_dict(data: Mapping[str, Any]) -> Refund: ...
     def __reduce__(self) -> Tuple[Any, Tuple[Dict[str, Any]]]: ...
 
+@final
 class Event:
     @property
     def id(self) -> str: ...
@@ -133,9 +156,10 @@ class Event:
     def to_dict(self) -> Dict[str, Any]: ...
     def __reduce__(self) -> Tuple[Any, Tuple[Dict[str, Any]]]: ...
 
+@final
 class Client:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         base_url: str,
         access_no: str,
@@ -144,13 +168,13 @@ class Client:
         timeout: float = 30.0,
         deadline: Optional[float] = None,
         allow_insecure_http: bool = False,
-    ) -> None: ...
+    ) -> Self: ...
     def pay(
         self,
         *,
         merchant_id: str,
         order_id: str,
-        amount: AmountLike,
+        amount: _AmountLike,
         currency: str,
         payment_method: str,
         return_url: Optional[str] = None,
@@ -169,7 +193,7 @@ class Client:
         *,
         merchant_id: str,
         refund_id: str,
-        amount: AmountLike,
+        amount: _AmountLike,
         trade_id: Optional[str] = None,
         order_id: Optional[str] = None,
         reason: Optional[str] = None,
@@ -195,7 +219,7 @@ class Client:
         *,
         merchant_id: str,
         order_id: str,
-        amount: AmountLike,
+        amount: _AmountLike,
         currency: str,
         auth_code: str,
         deadline: float = 30.0,
@@ -213,9 +237,10 @@ class Client:
     def __enter__(self) -> Self: ...
     def __exit__(self, *args: object) -> bool: ...
 
+@final
 class AsyncClient:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         base_url: str,
         access_no: str,
@@ -224,13 +249,13 @@ class AsyncClient:
         timeout: float = 30.0,
         deadline: Optional[float] = None,
         allow_insecure_http: bool = False,
-    ) -> None: ...
+    ) -> Self: ...
     def pay(
         self,
         *,
         merchant_id: str,
         order_id: str,
-        amount: AmountLike,
+        amount: _AmountLike,
         currency: str,
         payment_method: str,
         return_url: Optional[str] = None,
@@ -249,7 +274,7 @@ class AsyncClient:
         *,
         merchant_id: str,
         refund_id: str,
-        amount: AmountLike,
+        amount: _AmountLike,
         trade_id: Optional[str] = None,
         order_id: Optional[str] = None,
         reason: Optional[str] = None,
@@ -275,7 +300,7 @@ class AsyncClient:
         *,
         merchant_id: str,
         order_id: str,
-        amount: AmountLike,
+        amount: _AmountLike,
         currency: str,
         auth_code: str,
         deadline: float = 30.0,
@@ -294,16 +319,17 @@ class AsyncClient:
     def __aenter__(self) -> Awaitable[Self]: ...
     def __aexit__(self, *args: object) -> Awaitable[bool]: ...
 
+@final
 class Sandbox:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         seed: int = 0,
         access_no: Optional[str] = None,
         secret: Optional[str] = None,
         webhook_secret: Optional[str] = None,
         port: int = 0,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def url(self) -> str: ...
     @property

@@ -102,7 +102,7 @@ fn process(shared: &Shared, has_query: bool, body: &[u8], signature: Option<&[u8
         return auth(code::AUTH_BAD_SIGNATURE, Some(detail.into()));
     }
     let now = tradepay_types::time::now_unix();
-    if request.timestamp.saturating_sub(now).abs() > TIMESTAMP_WINDOW_SECS {
+    if request.timestamp.abs_diff(now) > TIMESTAMP_WINDOW_SECS.unsigned_abs() {
         return auth(
             code::AUTH_TIMESTAMP,
             Some(format!("the gateway's time is {now}")),

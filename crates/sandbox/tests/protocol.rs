@@ -162,6 +162,18 @@ async fn checks_come_in_protocol_order_with_their_codes() {
         .await
         .unwrap();
     assert_eq!(envelope_of(&raw).0, "10000003");
+    for extreme in [i64::MIN, i64::MAX, 0, -1] {
+        let body = good(extreme, &fresh_nonce());
+        let raw = c
+            .post_raw("/v1/gateway", body.clone(), sign(&body))
+            .await
+            .unwrap();
+        assert_eq!(
+            envelope_of(&raw),
+            ("10000003".into(), None),
+            "timestamp {extreme}"
+        );
+    }
     let edge = good(now - 250, &fresh_nonce());
     let raw = c
         .post_raw("/v1/gateway", edge.clone(), sign(&edge))

@@ -285,3 +285,11 @@ impl Drop for Sandbox {
         }
     }
 }
+
+// Bindings keep a Sandbox in objects shared across threads.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Sandbox>();
+    assert_send_sync::<SandboxConfig>();
+    assert_send_sync::<FaultRule>();
+};

@@ -321,3 +321,13 @@ fn metadata_map_type_is_a_btree() {
     assert_eq!(md.to_compact_json(), r#"{"a":"2","b":"1"}"#);
     let _: &BTreeMap<String, String> = &md.0;
 }
+
+proptest! {
+    #[test]
+    fn envelope_floats_round_trip(x in any::<f64>().prop_filter("finite", |x| x.is_finite())) {
+        let body = format!(r#"{{"code":"00000000","message":"","traceId":"","data":{{"n":{x:e}}}}}"#);
+        let env = Envelope::parse(body.as_bytes()).unwrap();
+        prop_assert_eq!(env.data.as_ref().unwrap()["n"].as_f64(), Some(x));
+        prop_assert_eq!(Envelope::parse(&env.to_vec()).unwrap(), env);
+    }
+}

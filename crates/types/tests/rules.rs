@@ -840,3 +840,14 @@ fn to_data_round_trips_through_from_data() {
     assert_eq!(pay.idempotency_key(), Some("o_1"));
     assert_eq!(a.idempotency_key(), Some("r"));
 }
+
+/// Found by the envelope fuzz target: without serde_json's exact float parsing, a number in
+/// an unknown `data` field came back with its last digit changed.
+#[test]
+fn numbers_in_data_read_back_exactly() {
+    let body = br#"{"code":"00000000","message":"SUCCESS","traceId":"t","data":{"status":"SUCCESS","x":[9.900000000000068e+32,0.1,1e-7,123456789.123456789]}}"#;
+    let env = Envelope::parse(body).unwrap();
+    assert_eq!(Envelope::parse(&env.to_vec()).unwrap(), env);
+    let x = &env.data.as_ref().unwrap()["x"];
+    assert_eq!(x[0].as_f64(), Some(9.900000000000068e32));
+}

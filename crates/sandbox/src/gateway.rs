@@ -21,14 +21,14 @@ use tradepay_types::{
 
 use crate::faults::{Fault, FaultKind};
 use crate::server::{full, read_body, Abort, Body, Shared};
-use crate::state::random_hex;
+use crate::state::{random_hex, Payload};
 
 /// The largest request body the gateway reads.
 pub(crate) const MAX_BODY: usize = 64 * 1024;
 
-/// One answer before it is written: the envelope and whether it is signed.
+/// One answer before it is written: the envelope's bytes and whether they are signed.
 struct Answer {
-    envelope: Envelope,
+    bytes: Vec<u8>,
     signed: bool,
 }
 
@@ -49,7 +49,7 @@ fn auth(code: &'static str, detail: Option<String>) -> Answer {
         envelope.message = format!("{}: {detail}", envelope.message);
     }
     Answer {
-        envelope,
+        bytes: envelope.to_vec(),
         signed: false,
     }
 }
@@ -59,7 +59,7 @@ fn failure(code: &'static str, message: String) -> Answer {
     let mut envelope = Envelope::new(code, trace_id(), failed_data());
     envelope.message = message;
     Answer {
-        envelope,
+        bytes: envelope.to_vec(),
         signed: true,
     }
 }
@@ -71,6 +71,61 @@ fn validation(e: &Error) -> Answer {
         None => format!("Format error-{}", e.message()),
     };
     failure(code, message)
+}
+
+/// A processed request's envelope, written straight from the order or refund.
+#[derive(serde::Serialize)]
+struct Success<'a> {
+    code: &'static str,
+    message: &'static str,
+    #[serde(rename = "traceId")]
+    trace_id: String,
+    data: &'a Payload,
+}
+
+fn success(code: &'static str, data: &Payload) -> Answer {
+    let envelope = Success {
+        code,
+        message: "SUCCESS",
+        trace_id: trace_id(),
+        data,
+    };
+    Answer {
+        bytes: serde_json::to_vec(&envelope).unwrap_or_default(),
+        signed: true,
+    }
+}
+
+/// A request whose business fields have been read, ready to run under the lock.
+enum Operation {
+    Pay(Box<PayRequest>),
+    Query(QueryRequest),
+    Refund(RefundRequest),
+    RefundQuery(RefundQueryRequest),
+    Reversal(ReversalRequest),
+    Close(CloseRequest),
+}
+
+/// `transType`, `data` and the business fields, read without holding the state lock.
+fn read_operation(request: &IncomingRequest) -> Result<Operation, Error> {
+    let trans_type = request.trans_type()?;
+    let data = request.data()?;
+    Ok(match trans_type {
+        TransType::Pay => Operation::Pay(Box::new(PayRequest::from_data(data)?)),
+        TransType::Query => Operation::Query(QueryRequest::from_data(data)?),
+        TransType::Refund => Operation::Refund(RefundRequest::from_data(data)?),
+        TransType::RefundQuery => Operation::RefundQuery(RefundQueryRequest::from_data(data)?),
+        TransType::Reversal => Operation::Reversal(ReversalRequest::from_data(data)?),
+        TransType::Close => Operation::Close(CloseRequest::from_data(data)?),
+        // `trans_type()` already refuses unknown values; this keeps the match total.
+        TransType::Unknown(_) => {
+            return Err(Error::validation(
+                code::FORMAT_TRANS_TYPE_UNKNOWN,
+                "transType",
+                "is not supported",
+            ))
+        }
+    })
 }
 
 /// Runs every check of protocol §2 in order, then the operation.
@@ -108,47 +163,32 @@ fn process(shared: &Shared, has_query: bool, body: &[u8], signature: Option<&[u8
             Some(format!("the gateway's time is {now}")),
         );
     }
-    shared.with_state(|state| {
+    // Read before locking so the lock is held only for the nonce and the state change;
+    // the nonce is still checked (and spent) before a format error is answered.
+    let operation = read_operation(&request);
+    let result = shared.with_state(|state| {
         if !state.spend_nonce(&request.nonce, now) {
-            return auth(code::AUTH_NONCE_REUSED, None);
+            return None;
         }
-        let trans_type = match request.trans_type() {
-            Ok(t) => t,
-            Err(e) => return validation(&e),
+        let operation = match operation {
+            Ok(op) => op,
+            Err(e) => return Some(Err(e)),
         };
-        let data = match request.data() {
-            Ok(d) => d,
-            Err(e) => return validation(&e),
-        };
-        let result = match trans_type {
-            TransType::Pay => PayRequest::from_data(data).map(|r| state.pay(r)),
-            TransType::Query => QueryRequest::from_data(data).map(|r| state.query(r)),
-            TransType::Refund => RefundRequest::from_data(data).map(|r| state.refund(r)),
-            TransType::RefundQuery => {
-                RefundQueryRequest::from_data(data).map(|r| state.refund_query(r))
-            }
-            TransType::Reversal => ReversalRequest::from_data(data).map(|r| state.reversal(r)),
-            TransType::Close => CloseRequest::from_data(data).map(|r| state.close(r)),
-            TransType::Unknown(_) => {
-                return failure(
-                    code::FORMAT_TRANS_TYPE_UNKNOWN,
-                    "Format error-transType is not supported".into(),
-                )
-            }
-        };
-        match result {
-            Err(e) => validation(&e),
-            Ok(Err(f)) => failure(f.code, f.message),
-            Ok(Ok((code, data))) => {
-                let mut envelope = Envelope::new(code, trace_id(), Some(data));
-                envelope.message = "SUCCESS".into();
-                Answer {
-                    envelope,
-                    signed: true,
-                }
-            }
-        }
-    })
+        Some(Ok(match operation {
+            Operation::Pay(r) => state.pay(*r),
+            Operation::Query(r) => state.query(r),
+            Operation::Refund(r) => state.refund(r),
+            Operation::RefundQuery(r) => state.refund_query(r),
+            Operation::Reversal(r) => state.reversal(r),
+            Operation::Close(r) => state.close(r),
+        }))
+    });
+    match result {
+        None => auth(code::AUTH_NONCE_REUSED, None),
+        Some(Err(e)) => validation(&e),
+        Some(Ok(Err(f))) => failure(f.code, f.message),
+        Some(Ok(Ok((code, data)))) => success(code, &data),
+    }
 }
 
 /// Reads only `transType`, to match fault rules before anything else is looked at.
@@ -175,7 +215,7 @@ fn json_response(status: StatusCode, bytes: Vec<u8>) -> Response<Body> {
 }
 
 fn write(shared: &Shared, answer: Answer, fault: Option<FaultKind>) -> Response<Body> {
-    let bytes = answer.envelope.to_vec();
+    let bytes = answer.bytes;
     let signature = match (answer.signed, fault) {
         (_, Some(FaultKind::NoSignature)) => None,
         (true, Some(FaultKind::BadSignature)) => {

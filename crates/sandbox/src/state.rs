@@ -5,7 +5,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tradepay_types::code;
 use tradepay_types::{
     Amount, CloseRequest, EventType, NextAction, NextActionRedirect, NextActionType, OrderRef,
@@ -145,15 +145,24 @@ fn payment_error(code: &str, message: &str) -> Option<PaymentError> {
     })
 }
 
-fn to_map<T: serde::Serialize>(value: &T) -> Map<String, Value> {
-    match serde_json::to_value(value) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    }
+/// The `data` of a successful answer.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub(crate) enum Payload {
+    Trade(Box<Trade>),
+    Refund(Box<Refund>),
+}
+
+fn trade_payload(trade: Trade) -> Payload {
+    Payload::Trade(Box::new(trade))
+}
+
+fn refund_payload(refund: &Refund) -> Payload {
+    Payload::Refund(Box::new(refund.clone()))
 }
 
 /// The answer of an operation that succeeded: the code (`00000000` or `00000003`) and data.
-pub(crate) type Answer = Result<(&'static str, Map<String, Value>), Failure>;
+pub(crate) type Answer = Result<(&'static str, Payload), Failure>;
 
 impl State {
     pub fn new(base_url: String, access_no: String) -> State {
@@ -444,7 +453,7 @@ impl State {
                 ));
             }
             let trade = self.render(order);
-            return Ok((pay_code(&trade), to_map(&trade)));
+            return Ok((pay_code(&trade), trade_payload(trade)));
         }
         let method = req.payment_method.clone().unwrap_or(PaymentMethod::Card);
         let recurring = req.payment_mode == Some(PaymentMode::RecurringPayment);
@@ -584,7 +593,7 @@ impl State {
         let trade = self
             .render_trade(&trade_id)
             .unwrap_or_else(|| Trade::with_status(Status::Failed));
-        Ok((pay_code(&trade), to_map(&trade)))
+        Ok((pay_code(&trade), trade_payload(trade)))
     }
 
     pub fn query(&mut self, req: QueryRequest) -> Answer {
@@ -592,7 +601,7 @@ impl State {
         let trade = self
             .render_trade(&trade_id)
             .unwrap_or_else(|| Trade::with_status(Status::Failed));
-        Ok((code::SUCCESS, to_map(&trade)))
+        Ok((code::SUCCESS, trade_payload(trade)))
     }
 
     pub fn close(&mut self, req: CloseRequest) -> Answer {
@@ -611,7 +620,7 @@ impl State {
         let trade = self
             .render_trade(&trade_id)
             .unwrap_or_else(|| Trade::with_status(Status::Closed));
-        Ok((code::SUCCESS, to_map(&trade)))
+        Ok((code::SUCCESS, trade_payload(trade)))
     }
 
     pub fn reversal(&mut self, req: ReversalRequest) -> Answer {
@@ -636,7 +645,7 @@ impl State {
         let trade = self
             .render_trade(&trade_id)
             .unwrap_or_else(|| Trade::with_status(Status::Closed));
-        Ok((code::SUCCESS, to_map(&trade)))
+        Ok((code::SUCCESS, trade_payload(trade)))
     }
 
     pub fn refund(&mut self, req: RefundRequest) -> Answer {
@@ -649,7 +658,7 @@ impl State {
                     "refund_id was already used with different parameters",
                 ));
             }
-            return Ok((code::SUCCESS, to_map(&existing.refund)));
+            return Ok((code::SUCCESS, refund_payload(&existing.refund)));
         }
         let order = &self.orders[&trade_id];
         if let Ok(currency) = tradepay_types::Currency::from_wire(&order.request.currency) {
@@ -744,13 +753,13 @@ impl State {
             }
         }
         let refund = self.refunds[&key].refund.clone();
-        Ok((code::SUCCESS, to_map(&refund)))
+        Ok((code::SUCCESS, refund_payload(&refund)))
     }
 
     pub fn refund_query(&mut self, req: RefundQueryRequest) -> Answer {
         let key = (req.merchant_id, req.refund_id);
         match self.refunds.get(&key) {
-            Some(record) => Ok((code::SUCCESS, to_map(&record.refund))),
+            Some(record) => Ok((code::SUCCESS, refund_payload(&record.refund))),
             None => Err(Failure::new(code::NOT_FOUND, "Refund not found")),
         }
     }

@@ -48,8 +48,8 @@ impl std::fmt::Debug for TlsConfig {
 }
 
 /// How to start a sandbox. The default generates credentials, binds 127.0.0.1 on a free
-/// port, uses seed 0 and plain HTTP.
-#[derive(Debug, Clone)]
+/// port, uses seed 0 and plain HTTP. `Debug` does not show the secrets.
+#[derive(Clone)]
 pub struct SandboxConfig {
     /// The access party number; generated when `None`.
     pub access_no: Option<String>,
@@ -71,6 +71,24 @@ pub struct SandboxConfig {
     pub webhook_retry_base: Duration,
     /// How long one webhook attempt may take before it counts as failed.
     pub webhook_timeout: Duration,
+}
+
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        f.debug_struct("SandboxConfig")
+            .field("access_no", &self.access_no)
+            .field("secret", &redacted(&self.secret))
+            .field("webhook_secret", &redacted(&self.webhook_secret))
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("seed", &self.seed)
+            .field("tls", &self.tls)
+            .field("webhook_attempts", &self.webhook_attempts)
+            .field("webhook_retry_base", &self.webhook_retry_base)
+            .field("webhook_timeout", &self.webhook_timeout)
+            .finish()
+    }
 }
 
 impl Default for SandboxConfig {

@@ -215,7 +215,12 @@ async fn serve(
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let ticker = tokio::spawn(tick_loop(Arc::downgrade(&shared), stop.clone()));
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // A client that never finishes its headers is dropped instead of held forever.
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30));
     loop {
         let accepted = tokio::select! {
             _ = stop.changed() => break,

@@ -401,7 +401,12 @@ async fn the_deadline_bounds_retries_and_backoff() {
         .query(OrderRef::OrderId("o".into()), "m_1")
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Gateway);
+    // The last 503, or the last attempt cut short by the deadline on a loaded machine.
+    assert!(
+        matches!(e.kind(), ErrorKind::Gateway | ErrorKind::Timeout),
+        "{e}"
+    );
+    assert!(e.is_retryable());
     // Backoff of at least 25 ms per retry cannot fit 100 retries into 600 ms.
     assert!(e.attempts() > 1 && e.attempts() < 30, "{}", e.attempts());
 }

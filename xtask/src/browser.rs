@@ -21,12 +21,22 @@ pub fn test() -> Result {
     }
     let dir = root().join("crates").join("sandbox").join("browser-test");
     if !dir.join("node_modules").join("playwright-core").exists() {
-        let install = if dir.join("package-lock.json").exists() { "ci" } else { "install" };
+        let install = if dir.join("package-lock.json").exists() {
+            "ci"
+        } else {
+            "install"
+        };
         run(Command::new("npm")
             .args([install, "--no-audit", "--no-fund"])
             .current_dir(&dir))?;
     }
-    run(cargo().args(["build", "-p", "tradepay-sandbox", "--bin", "tradepay-sandbox"]))?;
+    run(cargo().args([
+        "build",
+        "-p",
+        "tradepay-sandbox",
+        "--bin",
+        "tradepay-sandbox",
+    ]))?;
     let bin = target_dir()
         .join("debug")
         .join(format!("tradepay-sandbox{}", std::env::consts::EXE_SUFFIX));

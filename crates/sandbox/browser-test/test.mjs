@@ -119,6 +119,16 @@ async function main() {
       check(q.data.next_action === undefined, 'no next_action once final');
       console.log(`browser: ${button.slice(1)} -> ${status} on ${orderId}, landed on return_url`);
     }
+
+    // The approved order is real money in the sandbox's books: refund part, then reverse.
+    const ref = { merchant_id: 'shop_browser', order_id: 'o_browser_approve' };
+    const refunded = await call(info, 'REFUND', { ...ref, refund_id: 'r_browser', amount: '2.50' });
+    check(refunded.code === '00000000' && refunded.data.status === 'SUCCESS', 'partial refund succeeds');
+    const reversed = await call(info, 'REVERSAL', ref);
+    check(reversed.data.status === 'CLOSED', 'reversal closes the order');
+    check(reversed.data.total_refunded_amount === '42.50', 'reversal refunds the rest');
+    check(reversed.data.refund_status === 'refunded', 'fully refunded');
+    console.log('browser: refund and reversal of the approved order answered as expected');
   } finally {
     if (context) await context.close();
     rmSync(userDataDir, { recursive: true, force: true });

@@ -173,10 +173,11 @@ impl Client {
             trace_id = Empty,
             elapsed_ms = Empty,
         );
+        let call_span = span.clone();
         async move {
             let started = std::time::Instant::now();
             let result = self.run::<O::Output>(&trans_type, &data, until).await;
-            let span = tracing::Span::current();
+            let span = &call_span;
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
             match result {
                 Ok((value, trace_id, attempts)) => {

@@ -50,7 +50,7 @@ impl Client {
             match self.execute_until(&query, Some(until)).await {
                 Ok(trade) if trade.status.is_final() => return Ok(trade),
                 Ok(trade) => last_trade = Some(trade),
-                Err(e) if e.attempts() > 0 && transient(&e) => last_error = Some(e),
+                Err(e) if transient(&e) => last_error = Some(e),
                 Err(e) => return Err(e.with_trade(last_trade)),
             }
             let remaining = until.saturating_duration_since(Instant::now());

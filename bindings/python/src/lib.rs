@@ -57,5 +57,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(models::_event_from_dict, m)?)?;
     m.add_function(wrap_pyfunction!(models::_known_values, m)?)?;
     m.add_function(wrap_pyfunction!(logging::_sync_log_level, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::_after_fork_in_child, m)?)?;
     Ok(())
 }

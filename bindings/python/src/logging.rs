@@ -11,8 +11,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use pyo3::prelude::*;
 use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::registry::LookupSpan;
 
 /// The lowest Python level that is enabled (10 DEBUG … 50 CRITICAL); 0 until first read.
 static MIN_LEVEL: AtomicU8 = AtomicU8::new(0);
@@ -87,8 +89,37 @@ impl Visit for Message {
 
 pub struct PythonLogging;
 
-impl<S: Subscriber> Layer<S> for PythonLogging {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+/// A span's fields as text (` trans_type=PAY order_id=o_1`), kept while logging is on.
+struct SpanFields(String);
+
+impl<S> Layer<S> for PythonLogging
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        // Formatting fields costs time on every call; only while someone would see them.
+        if python_level(attrs.metadata().level()) < min_level() {
+            return;
+        }
+        let mut fields = Message::default();
+        attrs.record(&mut fields);
+        if let Some(span) = ctx.span(id) {
+            span.extensions_mut().insert(SpanFields(fields.fields));
+        }
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        if let Some(span) = ctx.span(id) {
+            let mut extensions = span.extensions_mut();
+            if let Some(SpanFields(text)) = extensions.get_mut::<SpanFields>() {
+                let mut more = Message::default();
+                values.record(&mut more);
+                text.push_str(&more.fields);
+            }
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let meta = event.metadata();
         let level = python_level(meta.level());
         if level < min_level() {
@@ -96,6 +127,15 @@ impl<S: Subscriber> Layer<S> for PythonLogging {
         }
         let mut message = Message::default();
         event.record(&mut message);
+        if let Some(scope) = ctx.event_scope(event) {
+            for span in scope.from_root() {
+                let _ = write!(message.fields, " [{}", span.name());
+                if let Some(SpanFields(text)) = span.extensions().get::<SpanFields>() {
+                    message.fields.push_str(text);
+                }
+                message.fields.push(']');
+            }
+        }
         let name = if meta.target().starts_with("tradepay_sandbox") {
             "tradepay.sandbox"
         } else {

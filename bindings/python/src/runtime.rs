@@ -45,11 +45,30 @@ pub fn get() -> Arc<Runtime> {
             if let Some(inherited) = current {
                 // Built by the parent: its threads are gone, so it must never be dropped.
                 std::mem::forget(inherited);
+                after_fork_in_child();
             }
             return fresh.runtime.clone();
         }
         // Another thread installed one first; ours is unused and drops cleanly.
     }
+}
+
+/// Reseeds this thread's CSPRNG, which a forked child inherits as an exact copy: without
+/// this the child draws the parent's next nonces (which the gateway refuses as reused, 10000004).
+/// Called by `os.register_at_fork(after_in_child=...)` in the forking thread, and again when
+/// a child first uses the runtime. Threads started in the child seed themselves afresh.
+pub fn after_fork_in_child() {
+    use rand::rngs::ThreadRng;
+    let mut rng: ThreadRng = rand::rng();
+    // An OS without a random source fails here; nonces then come from the copied state, and
+    // the gateway's reuse check still stops a duplicate.
+    let _ = rng.reseed();
+}
+
+/// Python's `os.register_at_fork(after_in_child=...)` hook.
+#[pyo3::pyfunction]
+pub fn _after_fork_in_child() {
+    after_fork_in_child();
 }
 
 /// The pid whose runtime is current (to tell objects made before a fork).

@@ -150,3 +150,5 @@ def test_tracing_reaches_python_logging(sandbox: tradepay.Sandbox, client: trade
     retrying = [r for r in records if "retrying" in r.getMessage()]
     assert retrying and retrying[0].levelno == logging.DEBUG
     assert retrying[0].name == "tradepay"
+    # The span of the call gives the context: which operation, which order.
+    assert "trans_type=PAY" in retrying[0].getMessage()

@@ -7,7 +7,9 @@ package converts Python values and errors. See ``Client``, ``AsyncClient``, ``Sa
 
 from __future__ import annotations
 
-from . import webhooks
+import os as _os
+
+from . import _native, webhooks
 from ._enums import (
     EventType,
     NextActionType,
@@ -76,3 +78,8 @@ __all__ = [
     "webhooks",
     "__version__",
 ]
+
+# A forked child inherits the Rust thread-local CSPRNG as an exact copy; reseed it at once so
+# the child never draws the parent's nonces.
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_native._after_fork_in_child)

@@ -238,7 +238,9 @@ fn main() {
             cl_cpu - raw_cpu
         );
     }
-    breakdown(&pay, &query);
+    if !std::env::args().any(|a| a == "--no-breakdown") {
+        breakdown(&pay, &query);
+    }
     println!(
         "client_overhead: worst ratio {worst:.3}x (aim <= 1.15x){}",
         if worst <= 1.15 { "" } else { "  ABOVE AIM" }
@@ -281,9 +283,19 @@ fn breakdown(pay: &PayRequest, query: &QueryRequest) {
     step("sign request", &mut || {
         std::hint::black_box(secret.sign(&body));
     });
-    step("open_response (verify + parse)", &mut || {
+    step("open_response (verify + tree parse)", &mut || {
         std::hint::black_box(
             tradepay_types::response::open_response(&secret, &answer, Some(&answer_sig)).unwrap(),
+        );
+    });
+    step("verify answer signature", &mut || {
+        secret.verify(&answer, &answer_sig).unwrap();
+    });
+    step("typed parse of the answer (client path)", &mut || {
+        std::hint::black_box(
+            serde_json::from_slice::<TypedEnvelope>(&answer)
+                .unwrap()
+                .data,
         );
     });
     let env = tradepay_types::response::open_response(&secret, &answer, Some(&answer_sig)).unwrap();
@@ -291,4 +303,17 @@ fn breakdown(pay: &PayRequest, query: &QueryRequest) {
         std::hint::black_box(env.data_as::<tradepay_types::Trade>().unwrap());
     });
     println!();
+}
+
+/// The shape the client reads a signed success into (one pass, no JSON tree).
+#[derive(serde::Deserialize)]
+struct TypedEnvelope {
+    #[allow(dead_code)]
+    code: String,
+    #[allow(dead_code)]
+    message: Option<String>,
+    #[allow(dead_code)]
+    #[serde(rename = "traceId")]
+    trace_id: Option<String>,
+    data: Option<tradepay_types::Trade>,
 }

@@ -152,6 +152,15 @@ impl Client {
         self.execute_until(op, until).await
     }
 
+    /// The deadline of one call inside a flow ending at `flow_until`: the flow's end, or
+    /// the client's own per-call deadline if that comes first.
+    pub(crate) fn call_until(&self, flow_until: Instant) -> Instant {
+        match self.inner.deadline {
+            Some(d) => flow_until.min(Instant::now() + d),
+            None => flow_until,
+        }
+    }
+
     /// Like [`Client::execute`], with the call's deadline given as an instant.
     pub(crate) async fn execute_until<O: Operation>(
         &self,

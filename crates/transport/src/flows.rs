@@ -47,7 +47,10 @@ impl Client {
         let mut queries = 0u32;
         loop {
             queries += 1;
-            match self.execute_until(&query, Some(until)).await {
+            match self
+                .execute_until(&query, Some(self.call_until(until)))
+                .await
+            {
                 Ok(trade) if trade.status.is_final() => return Ok(trade),
                 Ok(trade) => last_trade = Some(trade),
                 Err(e) if transient(&e) => last_error = Some(e),
@@ -119,7 +122,7 @@ impl Client {
         let mut interval = FIRST_POLL;
         loop {
             if need_pay {
-                match self.execute_until(&req, Some(until)).await {
+                match self.execute_until(&req, Some(self.call_until(until))).await {
                     Ok(trade) if trade.status.is_final() => return Ok(trade),
                     Ok(trade) => {
                         pay_maybe_sent = true;
@@ -136,7 +139,10 @@ impl Client {
                     Err(e) => return Err(e.with_trade(last_trade)),
                 }
             } else {
-                match self.execute_until(&query, Some(until)).await {
+                match self
+                    .execute_until(&query, Some(self.call_until(until)))
+                    .await
+                {
                     Ok(trade) if trade.status.is_final() => return Ok(trade),
                     Ok(trade) => last_trade = Some(trade),
                     // The gateway never saw the PAY: send it again (same order_id, so at most

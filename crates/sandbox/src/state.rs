@@ -111,9 +111,12 @@ fn real_now_ms() -> i64 {
 pub(crate) fn random_hex(n: usize) -> String {
     use rand::Rng;
     let mut rng = rand::rng();
-    (0..n)
-        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
-        .collect()
+    let mut out = String::with_capacity(n + 32);
+    while out.len() < n {
+        out.push_str(&format!("{:032x}", rng.random::<u128>()));
+    }
+    out.truncate(n);
+    out
 }
 
 fn rfc3339(ms: i64) -> Option<String> {

@@ -14,6 +14,12 @@ import {
   type PayParams,
   type FaultRule,
 } from 'tradepay';
+import type { IncomingHttpHeaders } from 'node:http';
+
+// What a webhook route does with Node's request: the raw body and `req.headers` as they are.
+export function verifyDelivery(rawBody: Buffer, headers: IncomingHttpHeaders, secret: string): Event {
+  return webhooks.verify(rawBody, headers, secret, { toleranceSec: 300 });
+}
 
 function describe(trade: Trade): string {
   // Enum fields are open unions: known values autocomplete, unknown ones still type-check.
@@ -73,6 +79,14 @@ async function main(): Promise<void> {
     await sandbox.clearFaults();
 
     try {
+      // Amounts are strings in the types too: a number does not compile (and is refused at run time).
+      // @ts-expect-error amount must be a string
+      await client.pay({ ...params, order_id: `tsnum_${run}`, amount: 12.34 });
+    } catch (err) {
+      if (err instanceof ValidationError) console.log('number amount refused:', err.field);
+      else throw err;
+    }
+    try {
       await client.query({ merchant_id: 'm_ts', order_id: 'no_such_order' });
     } catch (err) {
       if (err instanceof ApiError) console.log('not found:', err.code, err.traceId !== undefined, err.httpStatus);
@@ -87,7 +101,7 @@ async function main(): Promise<void> {
 
     const body = Buffer.from('{}');
     try {
-      const event: Event = webhooks.verify(body, { 'webhook-id': 'x' }, sandbox.webhookSecret, { toleranceSec: 300 });
+      const event: Event = verifyDelivery(body, { 'webhook-id': 'x' }, sandbox.webhookSecret);
       console.log(event.type);
     } catch (err) {
       if (err instanceof TradepayError) console.log('webhook refused:', err.name);

@@ -16,25 +16,6 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(60);
 /// Used when `micropay` is given no `deadlineMs`, as in api.md's examples.
 const DEFAULT_MICROPAY_DEADLINE: Duration = Duration::from_secs(30);
 
-/// The options of `new Client(...)`, camelCase as Node users write them.
-#[napi(object)]
-pub struct ClientOptions {
-    /// `https://…` (or `http://` on loopback, or with `allowInsecureHttp`).
-    pub base_url: Option<String>,
-    /// The access party number.
-    pub access_no: Option<String>,
-    /// The access party's signing secret.
-    pub secret: Option<String>,
-    /// Retries after the first attempt (default 2).
-    pub max_retries: Option<u32>,
-    /// Per attempt, in milliseconds (default 30000).
-    pub timeout_ms: Option<f64>,
-    /// Across attempts and backoff, in milliseconds (default: none).
-    pub deadline_ms: Option<f64>,
-    /// Allows plain `http://` to a host other than loopback.
-    pub allow_insecure_http: Option<bool>,
-}
-
 /// The native client; `index.js` wraps it as `Client`.
 #[napi]
 pub struct NativeClient {
@@ -54,36 +35,32 @@ impl NativeClient {
 
 #[napi]
 impl NativeClient {
-    /// Builds the client; refuses bad options with a ValidationError (nothing is sent).
+    /// Builds the client from `{ baseUrl, accessNo, secret, maxRetries, timeoutMs, deadlineMs,
+    /// allowInsecureHttp }`; refuses bad options with a ValidationError (nothing is sent).
     #[napi(constructor)]
-    pub fn new(options: Option<ClientOptions>) -> napi::Result<NativeClient> {
+    pub fn new(options: Option<Value>) -> napi::Result<NativeClient> {
         let build = || -> Result<Client, Failure> {
-            let o = options.ok_or_else(|| {
-                Failure::validation(
-                    None,
-                    "new Client() takes { baseUrl, accessNo, secret, ... }",
-                )
-            })?;
+            let o = object(options, "new Client()")?;
             let mut b = Client::builder();
-            if let Some(v) = o.base_url {
+            if let Some(v) = convert::opt_string(&o, "baseUrl")? {
                 b = b.base_url(v);
             }
-            if let Some(v) = o.access_no {
+            if let Some(v) = convert::opt_string(&o, "accessNo")? {
                 b = b.access_no(v);
             }
-            if let Some(v) = o.secret {
+            if let Some(v) = convert::opt_string(&o, "secret")? {
                 b = b.secret(v);
             }
-            if let Some(v) = o.max_retries {
+            if let Some(v) = convert::opt_count(&o, "maxRetries")? {
                 b = b.max_retries(v);
             }
-            if let Some(v) = o.timeout_ms {
-                b = b.timeout(ms(&v.into(), "timeoutMs")?);
+            if let Some(v) = o.get("timeoutMs").filter(|v| !v.is_null()) {
+                b = b.timeout(ms(v, "timeoutMs")?);
             }
-            if let Some(v) = o.deadline_ms {
-                b = b.deadline(ms(&v.into(), "deadlineMs")?);
+            if let Some(v) = o.get("deadlineMs").filter(|v| !v.is_null()) {
+                b = b.deadline(ms(v, "deadlineMs")?);
             }
-            if let Some(v) = o.allow_insecure_http {
+            if let Some(v) = convert::opt_bool(&o, "allowInsecureHttp")? {
                 b = b.allow_insecure_http(v);
             }
             Ok(b.build()?)

@@ -24,6 +24,38 @@ pub fn object(arg: Option<Value>, what: &str) -> Result<Map<String, Value>, Fail
     }
 }
 
+/// An optional string option (`baseUrl`, …).
+pub fn opt_string(map: &Map<String, Value>, key: &str) -> Result<Option<String>, Failure> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Failure::validation(Some(key), "must be a string")),
+    }
+}
+
+/// An optional boolean option.
+pub fn opt_bool(map: &Map<String, Value>, key: &str) -> Result<Option<bool>, Failure> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(Failure::validation(Some(key), "must be true or false")),
+    }
+}
+
+/// An optional whole number, 0 or more (`maxRetries`).
+pub fn opt_count(map: &Map<String, Value>, key: &str) -> Result<Option<u32>, Failure> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+            Some(n) => Ok(Some(n)),
+            None => Err(Failure::validation(
+                Some(key),
+                "must be a whole number, 0 or more",
+            )),
+        },
+    }
+}
+
 /// Removes an option given in milliseconds (`timeoutMs`, `deadlineMs`) from `map`.
 pub fn take_ms(map: &mut Map<String, Value>, key: &str) -> Result<Option<Duration>, Failure> {
     match map.remove(key) {

@@ -1,6 +1,6 @@
 //! `webhooks.verify`: checks a delivery with the Rust verifier and returns the event.
 
-use napi::bindgen_prelude::{Buffer, Either};
+use napi::bindgen_prelude::{Buffer, Either3, Unknown};
 use napi_derive::napi;
 use serde_json::{Map, Value};
 use tradepay_types::webhook::{Event, EventData};
@@ -57,7 +57,7 @@ pub fn event_to_js(event: &Event) -> Result<Value, Failure> {
 /// Verifies a webhook delivery (protocol §7) and returns its event.
 #[napi(js_name = "verifyWebhook")]
 pub fn verify_webhook(
-    body: Either<Buffer, String>,
+    body: Option<Either3<Buffer, String, Unknown<'_>>>,
     headers: Option<Value>,
     secret: String,
     tolerance_sec: Option<f64>,
@@ -70,8 +70,18 @@ pub fn verify_webhook(
             None => tradepay_types::webhook::DEFAULT_TOLERANCE,
         };
         let bytes: &[u8] = match &body {
-            Either::A(buf) => buf.as_ref(),
-            Either::B(text) => text.as_bytes(),
+            Some(Either3::A(buf)) => buf.as_ref(),
+            Some(Either3::B(text)) => text.as_bytes(),
+            // The signature covers the exact bytes received: a body already parsed (by
+            // express.json(), say) cannot be checked.
+            _ => return Err(Failure {
+                kind: "WebhookVerification",
+                message:
+                    "body must be the raw request body as a Buffer or string, not a parsed object \
+                              (with Express use express.raw({ type: 'application/json' }))"
+                        .into(),
+                ..Failure::default()
+            }),
         };
         let event = match now_sec {
             None => tradepay_transport::webhook::verify(bytes, &pairs, &secret, tolerance)?,

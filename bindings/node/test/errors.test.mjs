@@ -68,6 +68,10 @@ test('bad client options are a ValidationError thrown by the constructor', () =>
   assert.doesNotThrow(() => new Client({ baseUrl: 'http://pay.example', accessNo: 'a', secret: 's', allowInsecureHttp: true }).close());
   assert.throws(() => new Client({ baseUrl: 'https://pay.example', accessNo: 'a', secret: 's', timeoutMs: -1 }), esm.ValidationError);
   assert.throws(() => new Client(), esm.ValidationError);
+  for (const bad of [{ maxRetries: -1 }, { maxRetries: 1.5 }, { maxRetries: '2' }, { timeoutMs: '30s' }, { baseUrl: 42 }, { allowInsecureHttp: 'yes' }]) {
+    const options = { baseUrl: 'https://pay.example', accessNo: 'a', secret: 's', ...bad };
+    assert.throws(() => new Client(options), esm.ValidationError, JSON.stringify(bad));
+  }
 });
 
 test('a closed client refuses further calls', async () => {
@@ -83,6 +87,9 @@ test('webhooks.verify throws WebhookVerificationError', () => {
   );
   assert.throws(() => webhooks.verify('{}', {}, 'not base64 !!'), esm.WebhookVerificationError);
   assert.throws(() => webhooks.verify('{}', undefined, 'whsec_AAAA'), esm.WebhookVerificationError);
+  // A body parsed by a JSON middleware cannot be verified: say so.
+  assert.throws(() => webhooks.verify({ type: 'trade.succeeded' }, {}, 'whsec_AAAA'), (e) => e instanceof esm.WebhookVerificationError && /raw request body/.test(e.message));
+  assert.throws(() => webhooks.verify(undefined, {}, 'whsec_AAAA'), esm.WebhookVerificationError);
 });
 
 // Every API error class from a real HTTP exchange: a scripted gateway answers each envelope.

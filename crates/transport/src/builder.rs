@@ -184,8 +184,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Checks the configuration and builds the client. Must be called inside a Tokio runtime
-    /// only to send requests, not to build.
+    /// Checks the configuration and builds the client. Building needs no runtime; sending
+    /// requests needs a Tokio runtime (with time and I/O enabled).
     pub fn build(self) -> Result<Client, Error> {
         let base_url = self
             .base_url

@@ -8,11 +8,23 @@ pub fn run(args: &[String]) -> Result {
     let want = |name: &str| only.is_none_or(|o| o == name);
     if want("sandbox") {
         crate::util::banner("bench: sandbox vs bare hyper echo");
-        crate::util::run(cargo().args(["bench", "-p", "tradepay-sandbox", "--bench", "throughput"]))?;
+        crate::util::run(cargo().args([
+            "bench",
+            "-p",
+            "tradepay-sandbox",
+            "--bench",
+            "throughput",
+        ]))?;
     }
     if want("client") {
         crate::util::banner("bench: client vs raw hyper client");
-        crate::util::run(cargo().args(["bench", "-p", "tradepay-transport", "--bench", "client_overhead"]))?;
+        crate::util::run(cargo().args([
+            "bench",
+            "-p",
+            "tradepay-transport",
+            "--bench",
+            "client_overhead",
+        ]))?;
     }
     if want("python") {
         crate::util::banner("bench: Python package vs requests, httpx, aiohttp");

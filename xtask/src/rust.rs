@@ -30,5 +30,12 @@ pub fn test() -> Result {
 }
 
 pub fn demo() -> Result {
-    run(cargo().args(["run", "--quiet", "-p", "tradepay", "--example", "quickstart"]))
+    run(cargo().args([
+        "run",
+        "--quiet",
+        "-p",
+        "tradepay",
+        "--example",
+        "quickstart",
+    ]))
 }

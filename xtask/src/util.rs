@@ -27,7 +27,9 @@ pub fn banner(name: &str) {
 /// Runs a command to completion, failing on a non-zero exit.
 pub fn run(cmd: &mut Command) -> Result {
     println!("$ {}", describe(cmd));
-    let status = cmd.status().map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
     if !status.success() {
         return Err(format!("{} exited with {status}", describe(cmd)).into());
     }
@@ -36,7 +38,9 @@ pub fn run(cmd: &mut Command) -> Result {
 
 /// Runs a command and returns its stdout.
 pub fn output(cmd: &mut Command) -> Result<String> {
-    let out = cmd.output().map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot start {}: {e}", describe(cmd)))?;
     if !out.status.success() {
         return Err(format!(
             "{} exited with {}: {}",
@@ -83,7 +87,13 @@ pub fn venv(packages: &[&str]) -> Result<PathBuf> {
     }
     if !packages.is_empty() {
         run(Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
             .args(packages))?;
     }
     Ok(python)

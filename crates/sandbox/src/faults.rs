@@ -12,6 +12,7 @@ use crate::SandboxError;
 /// How a request is broken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FaultKind {
     /// Close the connection before handling the request (nothing happened).
     CloseBefore,
@@ -33,6 +34,9 @@ pub enum FaultKind {
     BadSignature,
     /// Handle the request and send the answer without `X-Signature`.
     NoSignature,
+    /// Handle and commit the request, then answer a signed `90000002` (channel timeout:
+    /// the outcome is unknown to the caller, though it happened).
+    ChannelTimeout,
 }
 
 /// One rule. Without `count` or `probability` it applies to every matching request until

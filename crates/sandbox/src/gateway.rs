@@ -363,7 +363,13 @@ pub(crate) async fn handle(
         }) => tokio::time::sleep(Duration::from_millis(delay_ms)).await,
         _ => {}
     }
-    let answer = process(&shared, has_query, &body, signature);
+    let mut answer = process(&shared, has_query, &body, signature);
+    if kind == Some(FaultKind::ChannelTimeout) && answer.signed {
+        answer = failure(
+            code::CHANNEL_TIMEOUT,
+            "Channel timeout, the outcome is unknown (sandbox fault)".into(),
+        );
+    }
     if kind == Some(FaultKind::CloseAfterCommit) {
         return Err(Abort);
     }

@@ -112,6 +112,28 @@ async fn busy_is_a_signed_90000001_and_handles_nothing() {
 }
 
 #[tokio::test]
+async fn channel_timeout_commits_and_answers_90000002() {
+    let sb = sandbox().await;
+    let c = TestClient::new(&sb);
+    sb.set_faults(vec![rule(FaultKind::ChannelTimeout, "PAY", 1)])
+        .unwrap();
+    let env = c.call("PAY", &card("o_ct", "4242424242424242")).await;
+    assert_eq!(env.code, "90000002");
+    assert_eq!(
+        charges(&sb, "o_ct"),
+        Some(1),
+        "it happened, though the caller cannot know"
+    );
+    let (_, q) = c.ok("QUERY", &by_order("o_ct")).await;
+    assert_eq!(s(&q, "status"), "SUCCESS");
+    assert_eq!(
+        c.ok("PAY", &card("o_ct", "4242424242424242")).await.0,
+        "00000000"
+    );
+    assert_eq!(charges(&sb, "o_ct"), Some(1));
+}
+
+#[tokio::test]
 async fn delay_then_normal_answer() {
     let sb = sandbox().await;
     let c = TestClient::new(&sb);
@@ -320,6 +342,7 @@ async fn faults_are_set_over_http_too() {
         FaultKind::Truncate,
         FaultKind::BadSignature,
         FaultKind::NoSignature,
+        FaultKind::ChannelTimeout,
     ]
     .iter()
     .map(|k| {
@@ -341,7 +364,8 @@ async fn faults_are_set_over_http_too() {
             "delay",
             "truncate",
             "bad_signature",
-            "no_signature"
+            "no_signature",
+            "channel_timeout"
         ]
     );
 }

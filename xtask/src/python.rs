@@ -73,7 +73,33 @@ pub fn test() -> Result {
         "tradepay",
         "--allowlist",
         "bindings/python/stubtest-allowlist.txt",
-    ]))
+    ]))?;
+    fresh_install()
+}
+
+/// What a new user does: `pip install ./bindings/python` in an empty venv, then the
+/// quickstart, run from outside the repository. The build is the debug profile in the shared
+/// target dir, so it reuses what `maturin develop` compiled.
+fn fresh_install() -> Result {
+    let dir = target_dir().join("xtask").join("fresh-venv");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    run(Command::new("python3").arg("-m").arg("venv").arg(&dir))?;
+    let python = dir.join("bin").join("python");
+    run(in_venv(&python, "python")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .arg(root().join("bindings/python"))
+        .env("MATURIN_PEP517_ARGS", "--profile dev"))?;
+    run(in_venv(&python, "python")
+        .arg(root().join("examples/python/quickstart.py"))
+        .current_dir(std::env::temp_dir()))
 }
 
 pub fn bench() -> Result {

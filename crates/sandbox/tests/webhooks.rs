@@ -257,3 +257,23 @@ async fn unreachable_receivers_are_logged() {
         assert!(json.get(key).is_some(), "{key}");
     }
 }
+
+#[tokio::test]
+async fn timers_fire_without_any_request() {
+    // Micropay ending in 1 succeeds 2 s later on the sandbox clock; nobody queries, yet the
+    // webhook goes out (the background ticker fires the timer).
+    let rx = receiver(0, None).await;
+    let sb = Sandbox::start(quick()).await.unwrap();
+    let c = TestClient::new(&sb);
+    let mut pay = micropay("o_tick", "1234567891");
+    pay["notify_url"] = json!(rx.url);
+    assert_eq!(c.ok("PAY", &pay).await.0, "00000003");
+    let d = wait_for(&sb, |d| d.len() == 1 && d[0].delivered).await;
+    assert_eq!(d[0].event_type, "trade.succeeded");
+    let event = verify(&sb, &rx.got.lock().unwrap()[0]);
+    let EventData::Trade(t) = event.data else {
+        panic!("a trade event")
+    };
+    assert_eq!(t.status.as_str(), "SUCCESS");
+    assert!(t.paid_at.is_some());
+}

@@ -54,29 +54,39 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
     Ok(config)
 }
 
-async fn stopped() {
+/// Resolves on SIGINT or SIGTERM. Built before the JSON line is printed, so that a
+/// supervisor that signals as soon as it reads the line still gets a clean exit.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = int.recv() => {}
                 _ = term.recv() => {}
             }
-            return;
-        }
+        })
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    {
+        Ok(async move {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let config = match parse(&args) {
         Ok(c) => c,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
-            if !e.is_empty() {
-                eprintln!("tradepay-sandbox: {e}");
-            }
+            eprintln!("tradepay-sandbox: {e}");
             eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
@@ -99,6 +109,13 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        let stopped = match stop_signal() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("tradepay-sandbox: cannot listen for signals: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let line = serde_json::json!({
             "url": sandbox.url(),
             "access_no": sandbox.access_no(),
@@ -109,7 +126,7 @@ fn main() -> ExitCode {
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
         drop(out);
-        stopped().await;
+        stopped.await;
         sandbox.shutdown().await;
         ExitCode::SUCCESS
     })

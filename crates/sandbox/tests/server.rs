@@ -365,6 +365,12 @@ async fn binary_prints_one_line_serves_and_exits_cleanly_on_sigterm() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_tradepay-sandbox"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--tls-cert"));
 }
 
 #[tokio::test]
@@ -382,4 +388,42 @@ async fn shutdown_stops_serving() {
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "drop stops it too"
     );
+}
+
+#[test]
+fn binary_serves_https_with_the_given_pem_files() {
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("tp-sandbox-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tradepay-sandbox"))
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let info: Value = serde_json::from_str(&line).unwrap();
+    assert!(info["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://127.0.0.1:"));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert!(child.wait().unwrap().success(), "SIGINT exits 0 too");
+    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_tradepay-sandbox"))
+        .arg("--tls-cert")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2), "cert without key");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -14,6 +14,7 @@ use tradepay_types::{
     Trade,
 };
 
+use crate::completer;
 use crate::convert;
 use crate::errors::{self, ErrorInfo};
 use crate::models::{quote, PyRefund, PyTrade};
@@ -263,11 +264,22 @@ fn run_blocking(py: Python<'_>, core: &Core, call: Call) -> PyResult<Output> {
 
 fn run_async<'py>(py: Python<'py>, core: &Core, call: Call) -> PyResult<Bound<'py, PyAny>> {
     let client = core.client(py)?;
+    let work = async move { execute(client, call).await.map_err(|e| ErrorInfo::from(&e)) };
+    match completer::spawn(py, work)? {
+        Ok(fut) => Ok(fut),
+        Err(work) => fallback(py, work),
+    }
+}
+
+/// For loops that cannot watch a pipe: pyo3-async-runtimes, one GIL handoff per call.
+fn fallback<'py, F>(py: Python<'py>, work: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: std::future::Future<Output = Result<Output, ErrorInfo>> + Send + 'static,
+{
     pyo3_async_runtimes::generic::future_into_py::<TradepayRuntime, _, Output>(py, async move {
-        match execute(client, call).await {
+        match work.await {
             Ok(output) => Ok(output),
-            Err(e) => {
-                let info = ErrorInfo::from(&e);
+            Err(info) => {
                 // Built off the worker threads: taking the GIL must not stall the runtime.
                 let err = tokio::task::spawn_blocking(move || {
                     Python::attach(|py| errors::to_py(py, info))

@@ -4,6 +4,7 @@
 //! package's exceptions; every rule of the protocol lives in the core.
 
 mod client;
+mod completer;
 mod convert;
 mod errors;
 mod logging;

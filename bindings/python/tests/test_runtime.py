@@ -152,3 +152,54 @@ def test_tracing_reaches_python_logging(sandbox: tradepay.Sandbox, client: trade
     assert retrying[0].name == "tradepay"
     # The span of the call gives the context: which operation, which order.
     assert "trans_type=PAY" in retrying[0].getMessage()
+
+
+class _NoReaderLoop(asyncio.SelectorEventLoop):
+    """A loop that cannot watch file descriptors, like Windows' proactor loop."""
+
+    def add_reader(self, *args: object) -> None:  # type: ignore[override]
+        raise NotImplementedError
+
+
+def test_async_fallback_for_loops_without_add_reader(sandbox: tradepay.Sandbox) -> None:
+    sandbox.set_faults([{"kind": "delay", "trans_type": "QUERY", "delay_ms": 30000, "count": 1}])
+
+    async def main() -> None:
+        async with make_async(sandbox) as c:
+            slow = asyncio.ensure_future(c.query(merchant_id="m_1", order_id="o_cancel_fallback"))
+            await asyncio.sleep(0.2)
+            slow.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(slow, timeout=10)
+            sandbox.clear_faults()
+            trades = await asyncio.gather(
+                *[c.pay(merchant_id="m_1", order_id=new_id(), amount="1", currency="USD", payment_method="qr") for _ in range(20)]
+            )
+            assert all(t.status is tradepay.Status.PENDING for t in trades)
+            with pytest.raises(tradepay.BusinessError):
+                await c.query(merchant_id="m_1", order_id=new_id())
+
+    loop = _NoReaderLoop()
+    try:
+        loop.run_until_complete(main())
+        assert not hasattr(loop, "_tradepay_completer")
+    finally:
+        loop.close()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_event_loops_do_not_leak_descriptors(sandbox: tradepay.Sandbox) -> None:
+    import gc
+
+    async def one() -> None:
+        async with make_async(sandbox) as c:
+            await c.pay(merchant_id="m_1", order_id=new_id(), amount="1", currency="USD", payment_method="qr")
+
+    asyncio.run(one())
+    gc.collect()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        asyncio.run(one())
+    gc.collect()
+    # Pooled connections may come and go; 20 loops' pipes (40 descriptors) may not stay.
+    assert len(os.listdir("/proc/self/fd")) < before + 20

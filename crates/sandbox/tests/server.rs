@@ -427,3 +427,39 @@ fn binary_serves_https_with_the_given_pem_files() {
     assert_eq!(missing.status.code(), Some(2), "cert without key");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_client_written_from_the_protocol_alone_can_pay_query_refund_and_reverse() {
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        println!("SKIPPED: handwritten Python client, python3 not installed");
+        return;
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tradepay-sandbox"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let info: Value = serde_json::from_str(&line).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/handwritten_client.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(info["url"].as_str().unwrap())
+        .arg(info["access_no"].as_str().unwrap())
+        .arg(info["secret"].as_str().unwrap())
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -124,13 +124,12 @@ async fn every_final_transition_is_delivered_and_verifies() {
         .await;
     c.ok("PAY", &with_hook(card("o_w2", "4000000000000002")))
         .await;
-    let (_, qr_order) = c.ok("PAY", &with_hook(qr("o_w3"))).await;
+    c.ok("PAY", &with_hook(qr("o_w3"))).await;
     c.ok("REFUND", &refund("o_w1", "r_w1", "1.00")).await;
     let mut failing = refund("o_w1", "r_w2", "1.00");
     failing["reason"] = json!("sandbox_fail");
     c.ok("REFUND", &failing).await;
     sb.advance_clock(Duration::from_secs(121));
-    let _ = qr_order;
     c.ok("PAY", &card("o_nohook", "4242424242424242")).await;
 
     let deliveries = wait_for(&sb, |d| d.len() == 5 && d.iter().all(|x| x.delivered)).await;

@@ -173,3 +173,12 @@ test('sandbox.complete refuses an unknown outcome; orders() lists orders', async
   const orders = await sandbox.orders();
   assert.ok(orders.some((o) => o.trade_id === t.trade_id));
 });
+
+test('a closed sandbox refuses further calls; closing twice is harmless', async () => {
+  const other = await Sandbox.start();
+  await other.close();
+  await other.close();
+  await assert.rejects(other.ledger(), /closed/);
+  await assert.rejects(other.setFaults([{ kind: 'busy' }]), /closed/);
+  assert.match(other.url, /^http:/);
+});

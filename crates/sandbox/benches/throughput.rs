@@ -196,6 +196,7 @@ fn main() {
             echo_rates.push(e);
             sandbox_rates.push(s);
             ratios.push(s / e.max(1.0));
+            println!("  round {r}: echo {e:>8.0}/s, sandbox {s:>8.0}/s, ratio {:>5.1} %", 100.0 * s / e.max(1.0));
             failures += fe + fs;
         }
         let median = |v: &mut Vec<f64>| {

@@ -15,6 +15,9 @@ mod webhooks;
 
 use util::Result;
 
+/// One suite of `cargo xtask test`.
+type Step = (&'static str, fn() -> Result);
+
 const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | codegen>
   test     fmt, clippy, every Rust test, webhook cross-check, browser, Python and Node suites
   demo     run the Rust quickstart against the embedded sandbox
@@ -46,7 +49,7 @@ fn test(args: &[String]) -> Result {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1))
         .cloned();
-    let steps: Vec<(&str, fn() -> Result)> = vec![
+    let steps: Vec<Step> = vec![
         ("fmt", rust::fmt_check),
         ("clippy", rust::clippy),
         ("rust", rust::test),

@@ -99,6 +99,8 @@ def test_keyboard_interrupt_stops_a_blocking_call(sandbox: tradepay.Sandbox, cli
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+# Python 3.12+ warns that forking a threaded process may deadlock: that is what this checks.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_fork_child_can_use_old_and_new_clients(sandbox: tradepay.Sandbox, client: tradepay.Client) -> None:
     pay_card(client)  # the parent's runtime and pool are in use before the fork
     pid = os.fork()

@@ -256,13 +256,17 @@ impl ClientBuilder {
 }
 
 /// The system clock and a 32-character hex nonce from the thread-local CSPRNG: the same
-/// guarantees as `SystemStamps` (128 random bits) without a system call per request.
+/// guarantees as `SystemStamps` (128 random bits) without reading the OS source per request.
+///
+/// A forked child inherits the generator's state, so parent and child would draw the same
+/// nonces and the gateway would refuse the second as reused (`10000004`). Folding the
+/// process ID into the bits makes the two streams differ without a reseed hook.
 struct FastStamps;
 
 impl StampSource for FastStamps {
     fn stamp(&self) -> Stamp {
         use rand::Rng;
-        let bits: u128 = rand::rng().random();
+        let bits: u128 = rand::rng().random::<u128>() ^ (u128::from(std::process::id()) << 96);
         Stamp {
             timestamp: tradepay_types::time::now_unix(),
             nonce: format!("{bits:032x}"),

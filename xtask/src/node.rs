@@ -70,7 +70,10 @@ fn npm() -> Command {
     c
 }
 
-/// `npm ci` in bindings/node when node_modules is missing or older than the lock file.
+/// `npm install` in bindings/node when node_modules is missing or older than the lock file.
+/// Not `npm ci`: npm leaves other platforms' optional packages of @napi-rs/cli out of the
+/// lock file and `npm ci` then refuses it as out of sync; `npm install` follows the same
+/// lock file and leaves it unchanged.
 fn npm_install() -> Result {
     if !crate::util::have("node") || !crate::util::have("npm") {
         return Err("node and npm are needed for the Node suite (Node 18 or newer)".into());
@@ -85,7 +88,7 @@ fn npm_install() -> Result {
         _ => false,
     };
     if !fresh {
-        run(npm().arg("ci").current_dir(&dir))?;
+        run(npm().arg("install").current_dir(&dir))?;
     }
     Ok(())
 }

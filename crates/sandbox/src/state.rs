@@ -88,10 +88,12 @@ pub(crate) struct State {
     pub base_url: String,
     pub access_no: String,
     clock_offset_ms: i64,
-    orders: HashMap<String, Order>,
+    // Boxed so that growing the map moves pointers, not kilobyte-sized orders, while the
+    // lock is held.
+    orders: HashMap<String, Box<Order>>,
     order_index: HashMap<(String, String), String>,
     order_seq: Vec<String>,
-    refunds: HashMap<(String, String), RefundRecord>,
+    refunds: HashMap<(String, String), Box<RefundRecord>>,
     refund_seq: Vec<(String, String)>,
     tokens: HashMap<String, String>,
     nonces: HashMap<String, i64>,
@@ -505,7 +507,7 @@ impl State {
             pending_refunds: Vec::new(),
             timer: None,
         };
-        self.orders.insert(trade_id.clone(), order);
+        self.orders.insert(trade_id.clone(), Box::new(order));
         self.order_index.insert(key, trade_id.clone());
         self.order_seq.push(trade_id.clone());
 
@@ -717,13 +719,13 @@ impl State {
         let amount = req.amount;
         self.refunds.insert(
             key.clone(),
-            RefundRecord {
+            Box::new(RefundRecord {
                 request: req,
                 refund,
                 trade_id: trade_id.clone(),
                 notify_url,
                 settle_at: None,
-            },
+            }),
         );
         self.refund_seq.push(key.clone());
         match outcome {

@@ -49,7 +49,7 @@ impl NextAction {
 }
 
 /// A payment order as the gateway reports it, with its `status`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trade {
     /// PENDING, SUCCESS, FAILED or CLOSED.
     pub status: Status,
@@ -119,6 +119,40 @@ pub struct Trade {
     /// Sum of the successful refunds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_refunded_amount: Option<Amount>,
+}
+
+impl std::fmt::Debug for Trade {
+    /// Like a derived `Debug`, with `payment_token` masked: it can charge the customer again.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trade")
+            .field("status", &self.status)
+            .field("trade_id", &self.trade_id)
+            .field("access_no", &self.access_no)
+            .field("merchant_id", &self.merchant_id)
+            .field("order_id", &self.order_id)
+            .field("amount", &self.amount)
+            .field("currency", &self.currency)
+            .field("customer_id", &self.customer_id)
+            .field("paid_at", &self.paid_at)
+            .field("metadata", &self.metadata)
+            .field("last_payment_error", &self.last_payment_error)
+            .field("next_action", &self.next_action)
+            .field("last_trans_id", &self.last_trans_id)
+            .field("payment_mode", &self.payment_mode)
+            .field(
+                "payment_token",
+                &self.payment_token.as_deref().map(crate::signing::masked),
+            )
+            .field("payment_method", &self.payment_method)
+            .field("payment_channel", &self.payment_channel)
+            .field("return_url", &self.return_url)
+            .field("trade_status", &self.trade_status)
+            .field("txn_time", &self.txn_time)
+            .field("created_at", &self.created_at)
+            .field("refund_status", &self.refund_status)
+            .field("total_refunded_amount", &self.total_refunded_amount)
+            .finish()
+    }
 }
 
 impl Trade {

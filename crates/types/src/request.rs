@@ -198,7 +198,7 @@ impl PaymentMethodData {
 }
 
 /// PAY: create a payment (or, with an order_id already used, get that order back).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct PayRequest {
     /// The merchant (1–64 of `[A-Za-z0-9_-]`).
     pub merchant_id: String,
@@ -227,6 +227,30 @@ pub struct PayRequest {
     pub txn_time: Option<String>,
     /// The details of the chosen method.
     pub payment_method_data: Option<PaymentMethodData>,
+}
+
+impl fmt::Debug for PayRequest {
+    /// Like a derived `Debug`, with `payment_token` masked (card data masks itself).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PayRequest")
+            .field("merchant_id", &self.merchant_id)
+            .field("order_id", &self.order_id)
+            .field("amount", &self.amount)
+            .field("currency", &self.currency)
+            .field("payment_method", &self.payment_method)
+            .field("customer_id", &self.customer_id)
+            .field("metadata", &self.metadata)
+            .field("return_url", &self.return_url)
+            .field("notify_url", &self.notify_url)
+            .field("payment_mode", &self.payment_mode)
+            .field(
+                "payment_token",
+                &self.payment_token.as_deref().map(crate::signing::masked),
+            )
+            .field("txn_time", &self.txn_time)
+            .field("payment_method_data", &self.payment_method_data)
+            .finish()
+    }
 }
 
 impl PayRequest {

@@ -74,3 +74,10 @@ impl From<String> for Secret {
         Secret::new(s)
     }
 }
+
+/// A credential shown by its last four characters only (`…a1b2`), for `Debug` output.
+pub fn masked(credential: &str) -> String {
+    let skip = credential.chars().count().saturating_sub(4);
+    let tail: String = credential.chars().skip(skip).collect();
+    format!("…{tail}")
+}

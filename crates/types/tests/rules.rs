@@ -851,3 +851,19 @@ fn numbers_in_data_read_back_exactly() {
     let x = &env.data.as_ref().unwrap()["x"];
     assert_eq!(x[0].as_f64(), Some(9.900000000000068e32));
 }
+
+#[test]
+fn payment_tokens_are_masked_in_debug_output() {
+    let token = "tok_secret_value_9f3a";
+    let mut trade = tradepay_types::Trade::with_status(tradepay_types::Status::Success);
+    trade.payment_token = Some(token.into());
+    let shown = format!("{trade:?}");
+    assert!(!shown.contains(token), "{shown}");
+    assert!(shown.contains("9f3a"), "{shown}");
+    let request = tradepay_types::PayRequest {
+        payment_token: Some(token.into()),
+        ..Default::default()
+    };
+    let shown = format!("{request:?}");
+    assert!(!shown.contains(token), "{shown}");
+}

@@ -297,8 +297,9 @@ fn endpoint(base_url: &str, allow_insecure_http: bool) -> Result<Uri, Error> {
         Some("http") => {
             if !allow_insecure_http && !is_loopback_host(host) {
                 return Err(Error::validation(
-                    "base_url uses plain http:// to a host that is not loopback; use https:// \
-                     or set allow_insecure_http",
+                    "base_url uses plain http:// to a host that is not loopback; use https://, \
+                     or turn on the allow-insecure-http option (allow_insecure_http in Rust \
+                     and Python, allowInsecureHttp in Node)",
                 ));
             }
         }

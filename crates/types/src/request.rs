@@ -261,16 +261,7 @@ impl PayRequest {
         check_id("merchant_id", merchant_id)?;
         let order_id = r.req_str("order_id")?;
         check_id("order_id", order_id)?;
-        let amount = match data.get("amount") {
-            None | Some(Value::Null) => return Err(field_error("amount", "is required")),
-            Some(Value::String(s)) => Amount::parse(s)?,
-            Some(_) => {
-                return Err(field_error(
-                    "amount",
-                    "must be a decimal string like \"10.50\"; a JSON number cannot carry an amount exactly",
-                ))
-            }
-        };
+        let amount = read_amount(data)?;
         let currency = Currency::from_wire(r.req_str("currency")?)?;
         amount.check_currency(&currency)?;
         let payment_method = match PaymentMethod::from_wire(r.req_str("payment_method")?) {
@@ -412,6 +403,18 @@ impl PayRequest {
                 .map(PaymentMethodData::to_value),
         );
         data
+    }
+}
+
+/// `amount`: a decimal string (a JSON number is refused: it cannot carry an amount exactly).
+fn read_amount(data: &Map<String, Value>) -> Result<Amount, Error> {
+    match data.get("amount") {
+        None | Some(Value::Null) => Err(field_error("amount", "is required")),
+        Some(Value::String(s)) => Amount::parse(s),
+        Some(_) => Err(field_error(
+            "amount",
+            "must be a decimal string like \"10.50\"; a JSON number cannot carry an amount exactly",
+        )),
     }
 }
 
@@ -565,16 +568,7 @@ impl RefundRequest {
         let order = OrderRef::read(&r)?;
         let refund_id = r.req_str("refund_id")?;
         check_id("refund_id", refund_id)?;
-        let amount = match data.get("amount") {
-            None | Some(Value::Null) => return Err(field_error("amount", "is required")),
-            Some(Value::String(s)) => Amount::parse(s)?,
-            Some(_) => {
-                return Err(field_error(
-                    "amount",
-                    "must be a decimal string like \"10.50\"; a JSON number cannot carry an amount exactly",
-                ))
-            }
-        };
+        let amount = read_amount(data)?;
         let reason = r.opt_str("reason")?;
         if let Some(reason) = reason {
             check_text("reason", reason, 256)?;

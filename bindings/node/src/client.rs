@@ -37,7 +37,7 @@ impl NativeClient {
 impl NativeClient {
     /// Builds the client from `{ baseUrl, accessNo, secret, maxRetries, timeoutMs, deadlineMs,
     /// allowInsecureHttp }`; refuses bad options with a ValidationError (nothing is sent).
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(options: Option<Value>) -> napi::Result<NativeClient> {
         let build = || -> Result<Client, Failure> {
             let o = object(options, "new Client()")?;
@@ -168,7 +168,7 @@ impl NativeClient {
     }
 
     /// Releases the connection pool; later calls reject with a ValidationError.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn close(&self) {
         if let Ok(mut c) = self.inner.write() {
             c.take();

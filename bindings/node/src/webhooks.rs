@@ -55,7 +55,7 @@ pub fn event_to_js(event: &Event) -> Result<Value, Failure> {
 }
 
 /// Verifies a webhook delivery (protocol §7) and returns its event.
-#[napi(js_name = "verifyWebhook")]
+#[napi(js_name = "verifyWebhook", catch_unwind)]
 pub fn verify_webhook(
     body: Option<Either3<Buffer, String, Unknown<'_>>>,
     headers: Option<Value>,

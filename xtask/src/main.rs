@@ -22,7 +22,9 @@ const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | 
   test     fmt, clippy, every Rust test, webhook cross-check, browser, Python and Node suites
   demo     run the Rust quickstart against the embedded sandbox
   bench    benchmarks, each printed as a ratio against a baseline measured in the same run
-  fuzz     run the cargo-fuzz targets (default 60 s each)";
+  fuzz     run the cargo-fuzz targets (default 60 s each)
+  codegen  regenerate the conformance vectors in tests/vectors (signatures computed by Python's
+           hmac, independently of the Rust code) and check they match what is committed";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +33,7 @@ fn main() {
         Some("demo") => rust::demo(),
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("codegen") => codegen(),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -69,4 +72,21 @@ fn test(args: &[String]) -> Result {
     }
     println!("\nsteps: {passed} passed, 0 failed");
     Ok(())
+}
+
+/// Regenerates the vectors; a diff afterwards means a vector was edited by hand or the
+/// generator changed, and either way the change should be looked at before committing.
+fn codegen() -> Result {
+    let root = util::root();
+    util::run(
+        std::process::Command::new("python3")
+            .arg(root.join("tests/vectors/generate.py"))
+            .current_dir(&root),
+    )?;
+    util::run(
+        std::process::Command::new("git")
+            .args(["diff", "--stat", "--exit-code", "--", "tests/vectors"])
+            .current_dir(&root),
+    )
+    .map_err(|_| "the regenerated vectors differ from the committed ones (see git diff)".into())
 }

@@ -19,7 +19,7 @@ use util::Result;
 type Step = (&'static str, fn() -> Result);
 
 const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | codegen>
-  test     fmt, clippy, every Rust test, webhook cross-check, browser, Python and Node suites
+  test     fmt, clippy, every Rust test, vectors, webhook cross-check, browser, Python, Node
   demo     run the Rust quickstart against the embedded sandbox
   bench    benchmarks, each printed as a ratio against a baseline measured in the same run
   fuzz     run the cargo-fuzz targets (default 60 s each)
@@ -56,6 +56,7 @@ fn test(args: &[String]) -> Result {
         ("fmt", rust::fmt_check),
         ("clippy", rust::clippy),
         ("rust", rust::test),
+        ("vectors", codegen),
         ("webhooks", webhooks::crosscheck),
         ("browser", browser::test),
         ("python", python::test),

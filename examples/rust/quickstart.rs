@@ -174,16 +174,7 @@ async fn three_d_secure(client: &Client) -> Result<(), Failure> {
 
 async fn qr(client: &Client, sandbox: &Sandbox) -> Result<(), Failure> {
     section("QR code payment: pending until the customer pays, then wait_final");
-    let t = client
-        .pay(PayRequest {
-            merchant_id: MERCHANT.into(),
-            order_id: "demo_qr".into(),
-            amount: Amount::parse("8.5")?,
-            currency: "USD".into(),
-            payment_method: Some("qr".into()),
-            ..Default::default()
-        })
-        .await?;
+    let t = client.pay(qr_request("demo_qr", "8.5")?).await?;
     show("pay", &t);
     let trade_id = t.trade_id.clone().ok_or("no trade_id")?;
     println!(
@@ -204,6 +195,17 @@ async fn qr(client: &Client, sandbox: &Sandbox) -> Result<(), Failure> {
         .await?;
     show("wait_final", &t);
     check(t.status == Status::Success, "QR not paid")
+}
+
+fn qr_request(order_id: &str, amount: &str) -> Result<PayRequest, Failure> {
+    Ok(PayRequest {
+        merchant_id: MERCHANT.into(),
+        order_id: order_id.into(),
+        amount: Amount::parse(amount)?,
+        currency: "USD".into(),
+        payment_method: Some("qr".into()),
+        ..Default::default()
+    })
 }
 
 fn micropay_request(order_id: &str, auth_code: &str) -> Result<PayRequest, Failure> {
@@ -344,16 +346,7 @@ async fn refunds(client: &Client) -> Result<(), Failure> {
 
 async fn close(client: &Client) -> Result<(), Failure> {
     section("close an unpaid order");
-    let t = client
-        .pay(PayRequest {
-            merchant_id: MERCHANT.into(),
-            order_id: "demo_close".into(),
-            amount: Amount::parse("5")?,
-            currency: "USD".into(),
-            payment_method: Some("qr".into()),
-            ..Default::default()
-        })
-        .await?;
+    let t = client.pay(qr_request("demo_close", "5")?).await?;
     show("pay", &t);
     let t = client
         .close_order(OrderRef::OrderId("demo_close".into()), MERCHANT)

@@ -2,6 +2,7 @@
 //! classed, and what every attempt carries.
 
 mod common;
+mod fixtures;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -10,42 +11,21 @@ use std::time::Duration;
 use common::*;
 use serde_json::json;
 use tradepay_transport::{ErrorKind, MAX_RESPONSE_BYTES};
-use tradepay_types::{Amount, OrderRef, PayRequest, PaymentMethodData, Secret, Status};
+use tradepay_types::{OrderRef, PayRequest, Secret, Status};
 
-fn card_pay(order_id: &str) -> PayRequest {
-    PayRequest {
-        merchant_id: "m_1".into(),
-        order_id: order_id.into(),
-        amount: Amount::parse("10.5").unwrap(),
-        currency: "usd".into(),
-        payment_method: Some("card".into()),
-        return_url: Some("https://shop.example/back".into()),
-        payment_method_data: Some(PaymentMethodData::card(
-            "4242424242424242",
-            "12",
-            "2030",
-            "123",
-        )),
-        ..Default::default()
-    }
+fn card(order_id: &str) -> PayRequest {
+    fixtures::card_pay(order_id, "10.5", "usd", "123")
 }
 
 fn micropay(order_id: &str) -> PayRequest {
-    PayRequest {
-        merchant_id: "m_1".into(),
-        order_id: order_id.into(),
-        amount: Amount::parse("3").unwrap(),
-        currency: "USD".into(),
-        payment_method_data: Some(PaymentMethodData::micropay("1234567890123")),
-        ..Default::default()
-    }
+    fixtures::micropay_pay(order_id, "3", "1234567890123")
 }
 
 #[tokio::test]
 async fn success_is_signed_and_shaped_per_protocol() {
     let server = serve(|_, _| ok_trade("o_1", "SUCCESS")).await;
     let client = builder(&server.url).build().unwrap();
-    let trade = client.pay(card_pay("o_1")).await.unwrap();
+    let trade = client.pay(card("o_1")).await.unwrap();
     assert_eq!(trade.status, Status::Success);
     let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
@@ -72,7 +52,7 @@ async fn retries_503_with_fresh_stamps_and_the_same_data() {
     })
     .await;
     let client = builder(&server.url).build().unwrap();
-    let trade = client.pay(card_pay("o_2")).await.unwrap();
+    let trade = client.pay(card("o_2")).await.unwrap();
     assert_eq!(trade.status, Status::Success);
     let reqs = server.requests();
     assert_eq!(reqs.len(), 3);
@@ -96,7 +76,7 @@ async fn retries_503_with_fresh_stamps_and_the_same_data() {
 async fn gives_up_after_max_retries_with_a_gateway_error() {
     let server = serve(|_, _| unsigned(502, envelope("90000001", json!(null)), &[])).await;
     let client = builder(&server.url).max_retries(3).build().unwrap();
-    let e = client.pay(card_pay("o_3")).await.unwrap_err();
+    let e = client.pay(card("o_3")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Gateway);
     assert_eq!(e.http_status(), Some(502));
     assert_eq!(e.code(), Some("90000001"));
@@ -157,14 +137,14 @@ async fn busy_and_channel_timeout_codes_are_retried() {
     .await;
     let client = builder(&server.url).build().unwrap();
     assert_eq!(
-        client.pay(card_pay("o_6")).await.unwrap().status,
+        client.pay(card("o_6")).await.unwrap().status,
         Status::Success
     );
     assert_eq!(server.count(), 3);
 
     let server = serve(|_, _| signed(envelope("90000002", json!({"status": "FAILED"})))).await;
     let client = builder(&server.url).build().unwrap();
-    let e = client.pay(card_pay("o_7")).await.unwrap_err();
+    let e = client.pay(card("o_7")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Gateway);
     assert_eq!(e.code(), Some("90000002"));
     assert_eq!(e.trace_id(), Some("tr_test"));
@@ -195,7 +175,7 @@ async fn final_codes_are_never_retried() {
         })
         .await;
         let client = builder(&server.url).build().unwrap();
-        let e = client.pay(card_pay("o_8")).await.unwrap_err();
+        let e = client.pay(card("o_8")).await.unwrap_err();
         assert_eq!(e.kind(), kind, "{code}");
         assert_eq!(e.code(), Some(code));
         assert_eq!(e.trace_id(), Some("tr_test"));
@@ -224,7 +204,7 @@ async fn untrusted_answers_are_signature_errors() {
         })
         .await;
         let client = builder(&server.url).build().unwrap();
-        let e = client.pay(card_pay("o_9")).await.unwrap_err();
+        let e = client.pay(card("o_9")).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Signature);
         assert_eq!(e.attempts(), 1);
         assert!(e.is_outcome_unknown(), "the PAY may have been processed");
@@ -284,7 +264,7 @@ async fn truncated_bodies_are_retried_as_network_failures() {
     .await;
     let client = builder(&server.url).build().unwrap();
     assert_eq!(
-        client.pay(card_pay("o_10")).await.unwrap().status,
+        client.pay(card("o_10")).await.unwrap().status,
         Status::Success
     );
     assert_eq!(server.count(), 2);
@@ -295,7 +275,7 @@ async fn truncated_bodies_are_retried_as_network_failures() {
     })
     .await;
     let client = builder(&server.url).build().unwrap();
-    let e = client.pay(card_pay("o_11")).await.unwrap_err();
+    let e = client.pay(card("o_11")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Network);
     assert!(e.is_outcome_unknown());
     assert_eq!(e.attempts(), 3);
@@ -305,7 +285,7 @@ async fn truncated_bodies_are_retried_as_network_failures() {
 async fn connection_closed_after_sending_is_outcome_unknown() {
     let server = serve(|_, _| Reply::Close).await;
     let client = builder(&server.url).max_retries(1).build().unwrap();
-    let e = client.pay(card_pay("o_12")).await.unwrap_err();
+    let e = client.pay(card("o_12")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Network);
     assert!(e.is_outcome_unknown());
     assert_eq!(e.attempts(), 2);
@@ -318,7 +298,7 @@ async fn connection_refused_is_not_outcome_unknown() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let client = builder(&url).max_retries(1).build().unwrap();
-    let e = client.pay(card_pay("o_13")).await.unwrap_err();
+    let e = client.pay(card("o_13")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Network);
     assert!(!e.is_outcome_unknown());
     assert!(e.is_retryable());
@@ -370,7 +350,7 @@ async fn stalled_attempts_time_out_and_are_retried() {
         .build()
         .unwrap();
     assert_eq!(
-        client.pay(card_pay("o_14")).await.unwrap().status,
+        client.pay(card("o_14")).await.unwrap().status,
         Status::Success
     );
     assert_eq!(server.count(), 2);
@@ -381,7 +361,7 @@ async fn stalled_attempts_time_out_and_are_retried() {
         .max_retries(1)
         .build()
         .unwrap();
-    let e = client.pay(card_pay("o_15")).await.unwrap_err();
+    let e = client.pay(card("o_15")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout);
     assert!(e.is_timeout());
     assert!(e.is_outcome_unknown());
@@ -415,7 +395,7 @@ async fn the_deadline_bounds_retries_and_backoff() {
 async fn invalid_requests_are_refused_before_sending() {
     let server = serve(|_, _| ok_trade("o", "SUCCESS")).await;
     let client = builder(&server.url).build().unwrap();
-    let mut req = card_pay("o_16");
+    let mut req = card("o_16");
     req.currency = "XX".into();
     let e = client.pay(req).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Validation);
@@ -433,7 +413,7 @@ async fn invalid_requests_are_refused_before_sending() {
 async fn errors_never_show_the_secret_or_the_card() {
     let server = serve(|_, _| signed(envelope("30000003", json!({"status": "FAILED"})))).await;
     let client = builder(&server.url).build().unwrap();
-    let e = client.pay(card_pay("o_17")).await.unwrap_err();
+    let e = client.pay(card("o_17")).await.unwrap_err();
     for text in [format!("{e}"), format!("{e:?}"), format!("{client:?}")] {
         assert!(!text.contains(SECRET));
         assert!(!text.contains("4242424242424242"));

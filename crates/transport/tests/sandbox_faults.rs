@@ -1,41 +1,22 @@
 //! Every fault the sandbox can inject, and the outcome the client must give for it: the
 //! right error (or a transparent retry), and never a second charge.
 
+mod fixtures;
+
 use std::time::Duration;
 
 use tradepay_sandbox::{FaultKind, FaultRule, Sandbox, SandboxConfig};
-use tradepay_transport::{Client, ErrorKind};
-use tradepay_types::{Amount, OrderRef, PayRequest, PaymentMethodData, RefundRequest, Status};
+use tradepay_transport::ErrorKind;
+use tradepay_types::{Amount, OrderRef, PayRequest, RefundRequest, Status};
+
+use fixtures::{charges, sandbox_client as client};
+
+fn card(order_id: &str) -> PayRequest {
+    fixtures::card_pay(order_id, "12.34", "EUR", "123")
+}
 
 async fn sandbox() -> Sandbox {
     Sandbox::start(SandboxConfig::default()).await.unwrap()
-}
-
-fn client(sb: &Sandbox) -> tradepay_transport::ClientBuilder {
-    Client::builder()
-        .base_url(sb.url())
-        .access_no(sb.access_no())
-        .secret(sb.secret())
-        .timeout(Duration::from_secs(5))
-        .retry_backoff(Duration::from_millis(5), Duration::from_millis(50))
-}
-
-fn card(order_id: &str) -> PayRequest {
-    PayRequest {
-        merchant_id: "m_1".into(),
-        order_id: order_id.into(),
-        amount: Amount::parse("12.34").unwrap(),
-        currency: "EUR".into(),
-        payment_method: Some("card".into()),
-        return_url: Some("https://shop.example/back".into()),
-        payment_method_data: Some(PaymentMethodData::card(
-            "4242424242424242",
-            "12",
-            "2030",
-            "123",
-        )),
-        ..Default::default()
-    }
 }
 
 fn rule(kind: FaultKind, count: Option<u32>) -> FaultRule {
@@ -44,13 +25,6 @@ fn rule(kind: FaultKind, count: Option<u32>) -> FaultRule {
         count,
         ..FaultRule::new(kind)
     }
-}
-
-fn charges(sb: &Sandbox, order_id: &str) -> Option<u32> {
-    sb.ledger()
-        .into_iter()
-        .find(|e| e.order_id == order_id)
-        .map(|e| e.charges)
 }
 
 #[tokio::test]

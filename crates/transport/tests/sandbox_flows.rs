@@ -1,33 +1,23 @@
 //! The flows against the sandbox: wait_final and micropay, with and without faults.
 
+mod fixtures;
+
 use std::time::Duration;
 
 use tradepay_sandbox::{FaultKind, FaultRule, Outcome, Sandbox, SandboxConfig};
 use tradepay_transport::{Client, ErrorKind};
-use tradepay_types::{Amount, OrderRef, PayRequest, PaymentMethodData, Status};
+use tradepay_types::{Amount, OrderRef, PayRequest, Status};
+
+use fixtures::charges;
+
+fn micropay(order_id: &str, auth_code: &str) -> PayRequest {
+    fixtures::micropay_pay(order_id, "7.77", auth_code)
+}
 
 async fn setup() -> (Sandbox, Client) {
     let sb = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let client = Client::builder()
-        .base_url(sb.url())
-        .access_no(sb.access_no())
-        .secret(sb.secret())
-        .timeout(Duration::from_secs(5))
-        .retry_backoff(Duration::from_millis(5), Duration::from_millis(50))
-        .build()
-        .unwrap();
+    let client = fixtures::sandbox_client(&sb).build().unwrap();
     (sb, client)
-}
-
-fn micropay(order_id: &str, auth_code: &str) -> PayRequest {
-    PayRequest {
-        merchant_id: "m_1".into(),
-        order_id: order_id.into(),
-        amount: Amount::parse("7.77").unwrap(),
-        currency: "USD".into(),
-        payment_method_data: Some(PaymentMethodData::micropay(auth_code)),
-        ..Default::default()
-    }
 }
 
 fn qr(order_id: &str) -> PayRequest {
@@ -39,13 +29,6 @@ fn qr(order_id: &str) -> PayRequest {
         payment_method: Some("qr".into()),
         ..Default::default()
     }
-}
-
-fn charges(sb: &Sandbox, order_id: &str) -> Option<u32> {
-    sb.ledger()
-        .into_iter()
-        .find(|e| e.order_id == order_id)
-        .map(|e| e.charges)
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! and never the secret, a signature, a card number or a CVC.
 
 mod common;
+mod fixtures;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,7 +11,6 @@ use common::*;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
-use tradepay_types::{Amount, PayRequest, PaymentMethodData};
 
 #[derive(Default)]
 struct Recorded {
@@ -91,21 +91,7 @@ fn spans_carry_call_and_attempt_fields_and_no_secrets() {
             .await;
             let client = builder(&server.url).build().unwrap();
             client
-                .pay(PayRequest {
-                    merchant_id: "m_1".into(),
-                    order_id: "o_trace".into(),
-                    amount: Amount::parse("1").unwrap(),
-                    currency: "USD".into(),
-                    payment_method: Some("card".into()),
-                    return_url: Some("https://shop.example/back".into()),
-                    payment_method_data: Some(PaymentMethodData::card(
-                        "4242424242424242",
-                        "12",
-                        "2030",
-                        "987",
-                    )),
-                    ..Default::default()
-                })
+                .pay(fixtures::card_pay("o_trace", "1", "USD", "987"))
                 .await
                 .unwrap();
         })

@@ -45,6 +45,20 @@ impl Error {
         }
     }
 
+    /// A caller's option (a timeout, a tolerance, a URL) that the SDK refuses: a validation
+    /// error with no gateway code, since the gateway never sees options.
+    pub fn option(
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Error {
+            kind: ErrorKind::Validation,
+            code: None,
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
     /// An error about bytes received from the network.
     pub fn protocol(message: impl Into<Cow<'static, str>>) -> Self {
         Error {

@@ -4,6 +4,7 @@
 //! `target/xtask/`, npm packages under `bindings/node/`) and runs every suite in every
 //! language against one shared target directory.
 
+mod audit;
 mod bench;
 mod browser;
 mod fuzz;
@@ -18,13 +19,14 @@ use util::Result;
 /// One suite of `cargo xtask test`.
 type Step = (&'static str, fn() -> Result);
 
-const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | codegen>
-  test     fmt, clippy, every Rust test, vectors, webhook cross-check, browser, Python, Node
+const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | codegen | audit>
+  test     fmt, clippy, every Rust test, vectors, audit, webhook cross-check, browser, Python, Node
   demo     run the Rust quickstart against the embedded sandbox
   bench    benchmarks, each printed as a ratio against a baseline measured in the same run
   fuzz     run the cargo-fuzz targets (default 60 s each)
   codegen  regenerate the conformance vectors in tests/vectors (signatures computed by Python's
-           hmac, independently of the Rust code) and check they match what is committed";
+           hmac, independently of the Rust code) and check they match what is committed
+  audit    cargo deny check bans licenses sources (the policy in deny.toml)";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,6 +36,7 @@ fn main() {
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("codegen") => codegen(),
+        Some("audit") => audit::run_audit(),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -57,6 +60,7 @@ fn test(args: &[String]) -> Result {
         ("clippy", rust::clippy),
         ("rust", rust::test),
         ("vectors", codegen),
+        ("audit", audit::run_audit),
         ("webhooks", webhooks::crosscheck),
         ("browser", browser::test),
         ("python", python::test),

@@ -12,6 +12,7 @@ mod node;
 mod python;
 mod rust;
 mod util;
+mod versions;
 mod webhooks;
 
 use util::Result;
@@ -20,7 +21,7 @@ use util::Result;
 type Step = (&'static str, fn() -> Result);
 
 const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | codegen | audit>
-  test     fmt, clippy, every Rust test, vectors, audit, webhook cross-check, browser, Python, Node
+  test     fmt, clippy, every Rust test, vectors, audit, versions, webhook cross-check, browser, Python, Node
   demo     run the Rust quickstart against the embedded sandbox
   bench    benchmarks, each printed as a ratio against a baseline measured in the same run
   fuzz     run the cargo-fuzz targets (default 60 s each)
@@ -61,6 +62,7 @@ fn test(args: &[String]) -> Result {
         ("rust", rust::test),
         ("vectors", codegen),
         ("audit", audit::run_audit),
+        ("versions", versions::check),
         ("webhooks", webhooks::crosscheck),
         ("browser", browser::test),
         ("python", python::test),

@@ -1,6 +1,7 @@
 'use strict';
-// Loads the compiled addon for this platform: tradepay.<platform>-<arch>[-<libc>].node,
-// the name napi-rs gives it, shipped beside this file in the npm package.
+// Loads the compiled addon for this platform. napi-rs's layout: a local build
+// (tradepay.<platform>.node beside this file, what `napi build` or `cargo xtask test` makes),
+// else the platform package `tradepay-<platform>` that npm installs as an optional dependency.
 const { join } = require('node:path');
 const { existsSync } = require('node:fs');
 
@@ -11,19 +12,34 @@ function libc() {
   return header && header.glibcVersionRuntime ? 'gnu' : 'musl';
 }
 
-function addonName() {
+function platformSuffix() {
   const parts = [process.platform, process.arch];
-  const c = libc();
+  const c = process.platform === 'win32' ? 'msvc' : libc();
   if (c) parts.push(c);
-  return `tradepay.${parts.join('-')}.node`;
+  return parts.join('-');
 }
 
-const name = addonName();
-const file = join(__dirname, name);
-if (!existsSync(file)) {
-  throw new Error(
-    `tradepay: no native addon for this platform (${name} is not in ${__dirname}); ` +
-      'this package ships a build for linux-x64-gnu, or build one with `napi build` in bindings/node',
-  );
+const suffix = platformSuffix();
+const local = join(__dirname, `tradepay.${suffix}.node`);
+const platformPackage = `tradepay-${suffix}`;
+
+function load() {
+  if (existsSync(local)) return require(local);
+  try {
+    return require(platformPackage);
+  } catch (e) {
+    if (e && e.code === 'MODULE_NOT_FOUND' && String(e.message).includes(platformPackage)) {
+      const { version } = require('./package.json');
+      throw new Error(
+        `tradepay: the native addon for this platform (${suffix}) is not installed. ` +
+          `It comes in the package ${platformPackage}, an optional dependency of tradepay: ` +
+          `run \`npm install ${platformPackage}@${version}\`. npm leaves it out when optional ` +
+          'dependencies are omitted (--omit=optional) or the lock file was written on another ' +
+          'platform. No such package exists for platforms the release does not build.',
+      );
+    }
+    throw e;
+  }
 }
-module.exports = require(file);
+
+module.exports = load();

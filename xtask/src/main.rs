@@ -7,8 +7,10 @@
 mod audit;
 mod bench;
 mod browser;
+mod dist;
 mod fuzz;
 mod node;
+mod platform;
 mod python;
 mod rust;
 mod util;
@@ -20,13 +22,14 @@ use util::Result;
 /// One suite of `cargo xtask test`.
 type Step = (&'static str, fn() -> Result);
 
-const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | codegen | audit>
-  test     fmt, clippy, every Rust test, vectors, audit, versions, webhook cross-check, browser, Python, Node
+const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | codegen | audit | dist>
+  test     fmt, clippy, every Rust test, vectors, audit, versions, dist, webhook cross-check, browser, Python, Node
   demo     run the Rust quickstart against the embedded sandbox
   bench    benchmarks, each printed as a ratio against a baseline measured in the same run
   fuzz     run the cargo-fuzz targets (default 60 s each)
   codegen  regenerate the conformance vectors in tests/vectors (signatures computed by Python's
            hmac, independently of the Rust code) and check they match what is committed
+  dist     the wheel, sdist, npm packages and crates users install, into dist/
   audit    cargo deny check bans licenses sources (the policy in deny.toml)";
 
 fn main() {
@@ -38,6 +41,7 @@ fn main() {
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("codegen") => codegen(),
         Some("audit") => audit::run_audit(),
+        Some("dist") => dist::run_dist(),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -63,6 +67,7 @@ fn test(args: &[String]) -> Result {
         ("vectors", codegen),
         ("audit", audit::run_audit),
         ("versions", versions::check),
+        ("dist", dist::test),
         ("webhooks", webhooks::crosscheck),
         ("browser", browser::test),
         ("python", python::test),

@@ -40,7 +40,7 @@ fn addon_name() -> Result<String> {
 /// `cargo build` of the addon (debug for tests, release for the benchmark) in the shared
 /// target dir, copied to the name `native.js` loads. Built without `--target` so that it
 /// shares the tree every other step uses.
-fn build_addon(release: bool) -> Result {
+pub fn build_addon(release: bool) -> Result<PathBuf> {
     let mut cmd = cargo();
     cmd.args(["build", "-p", "tradepay-node"]);
     if release {
@@ -61,10 +61,10 @@ fn build_addon(release: bool) -> Result {
     fs::copy(&built, &tmp).map_err(|e| format!("cannot copy {}: {e}", built.display()))?;
     fs::rename(&tmp, &dest)?;
     println!("addon: {} -> {}", built.display(), dest.display());
-    Ok(())
+    Ok(built)
 }
 
-fn npm() -> Command {
+pub fn npm() -> Command {
     let mut c = Command::new("npm");
     c.args(["--no-audit", "--no-fund", "--loglevel=error"]);
     c
@@ -74,7 +74,7 @@ fn npm() -> Command {
 /// Not `npm ci`: npm leaves other platforms' optional packages of @napi-rs/cli out of the
 /// lock file and `npm ci` then refuses it as out of sync; `npm install` follows the same
 /// lock file and leaves it unchanged.
-fn npm_install() -> Result {
+pub fn npm_install() -> Result {
     if !crate::util::have("node") || !crate::util::have("npm") {
         return Err("node and npm are needed for the Node suite (Node 18 or newer)".into());
     }

@@ -54,6 +54,12 @@ pub fn check() -> Result {
     }
 }
 
+/// The workspace version, read from the repository's Cargo.toml.
+pub fn workspace_version_of_repo() -> Result<String> {
+    let cargo = std::fs::read_to_string(root().join("Cargo.toml"))?;
+    Ok(workspace_version(&cargo).ok_or("Cargo.toml: no [workspace.package] version")?)
+}
+
 fn workspace_version(cargo_toml: &str) -> Option<String> {
     let section = cargo_toml.split("[workspace.package]").nth(1)?;
     let section = section.split("\n[").next()?;

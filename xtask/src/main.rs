@@ -16,6 +16,7 @@ mod rust;
 mod util;
 mod versions;
 mod webhooks;
+mod workflows;
 
 use util::Result;
 
@@ -23,7 +24,7 @@ use util::Result;
 type Step = (&'static str, fn() -> Result);
 
 const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | codegen | audit | dist>
-  test     fmt, clippy, every Rust test, vectors, audit, versions, dist, webhook cross-check, browser, Python, Node
+  test     fmt, clippy, every Rust test, vectors, audit, versions, workflows, dist, webhook cross-check, browser, Python, Node
   demo     run the Rust quickstart against the embedded sandbox
   bench    benchmarks, each printed as a ratio against a baseline measured in the same run
   fuzz     run the cargo-fuzz targets (default 60 s each)
@@ -67,6 +68,7 @@ fn test(args: &[String]) -> Result {
         ("vectors", codegen),
         ("audit", audit::run_audit),
         ("versions", versions::check),
+        ("workflows", workflows::lint),
         ("dist", dist::test),
         ("webhooks", webhooks::crosscheck),
         ("browser", browser::test),

@@ -465,12 +465,12 @@ impl Client {
                     _ => "gateway timeout".to_owned(),
                 };
                 if let Some(env) = envelope.as_ref().filter(|e| !e.message.is_empty()) {
-                    message = format!("{message}: {}", env.message);
+                    message = format!("{message}: {}", untrusted_text(&env.message, 200));
                 }
                 let error = Error::new(ErrorKind::Gateway, message)
                     .with_http_status(Some(status))
                     .with_code(envelope.as_ref().map(|e| e.code.clone()))
-                    .with_trace_id(envelope.map(|e| e.trace_id))
+                    .with_trace_id(envelope.map(|e| untrusted_text(&e.trace_id, 64)))
                     .with_retryable(true)
                     // Protocol §9: a 429 is refused before processing; a 502/503/504 may come
                     // from a proxy after the gateway acted.
@@ -499,6 +499,21 @@ impl Client {
             .into()),
         }
     }
+}
+
+/// Text from a body nobody signed (a proxy's page, an unsigned `1000xxxx`), shown in
+/// errors and logs: cut to `max` characters and without control characters, so that an
+/// answer cannot put a megabyte, or forged log lines, into the caller's error messages.
+pub(crate) fn untrusted_text(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// True for the codes the gateway sends unsigned: `1000xxxx` (protocol §3, §9).

@@ -130,14 +130,20 @@ impl Error {
             code::standard_message(&envelope.code)
                 .unwrap_or("the gateway gave no message")
                 .to_owned()
-        } else {
+        } else if signed {
             envelope.message.clone()
+        } else {
+            crate::client::untrusted_text(&envelope.message, 200)
         };
         let mut e = Error::new(kind, message)
             .with_code(Some(envelope.code.clone()))
             .with_http_status(Some(http_status));
         if !envelope.trace_id.is_empty() {
-            e.inner.trace_id = Some(envelope.trace_id.clone());
+            e.inner.trace_id = Some(if signed {
+                envelope.trace_id.clone()
+            } else {
+                crate::client::untrusted_text(&envelope.trace_id, 64)
+            });
         }
         e.inner.retryable = code::is_retryable(&envelope.code);
         e.inner.outcome_unknown = code_outcome_unknown(&envelope.code);

@@ -399,3 +399,24 @@ async fn a_signed_answer_about_another_request_is_never_a_result() {
     assert_eq!(e.kind(), ErrorKind::Protocol);
     assert!(e.is_outcome_unknown());
 }
+
+#[tokio::test]
+async fn unsigned_text_is_cut_and_cleaned_before_it_reaches_errors() {
+    let long = format!("{}\nERROR forged log line\r\u{1b}[31m", "x".repeat(100_000));
+    for (status, code) in [(503, "90000001"), (200, "10000002")] {
+        let body = json!({"code": code, "message": long.clone(), "traceId": long.clone()});
+        let server = serve(move |_, _| unsigned(status, body.clone(), &[])).await;
+        let client = builder(&server.url).max_retries(0).build().unwrap();
+        let e = client
+            .query(OrderRef::OrderId("o_text".into()), "m_1")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Some(code));
+        for text in [e.to_string(), e.message().to_owned()] {
+            assert!(text.len() < 1000, "{status}: {} bytes", text.len());
+            assert!(!text.chars().any(char::is_control), "{status}: {text:?}");
+        }
+        let trace = e.trace_id().unwrap();
+        assert!(trace.chars().count() <= 65 && !trace.chars().any(char::is_control));
+    }
+}

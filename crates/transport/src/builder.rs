@@ -305,7 +305,9 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
         return true;
     }
     match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok_and(|ip| ip.is_loopback()),
+        Some(v6) => v6
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback()),
         None => host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()),
     }
 }
@@ -480,10 +482,7 @@ mod tests {
             "https://hunter2pass@gateway.example/base",
             "http://admin:hunter2pass@127.0.0.1:8080",
         ] {
-            let b = Client::builder()
-                .base_url(url)
-                .access_no("a")
-                .secret("s");
+            let b = Client::builder().base_url(url).access_no("a").secret("s");
             assert!(!format!("{b:?}").contains("hunter2pass"), "{url}");
             let e = b.build().unwrap_err();
             assert_eq!(e.kind(), crate::ErrorKind::Validation, "{url}");

@@ -45,7 +45,11 @@ async fn every_5xx_is_outcome_unknown_and_429_is_not() {
         (599, false, true),
     ] {
         let server = serve(move |_, _| {
-            unsigned(status, envelope("90000001", json!(null)), &[("retry-after", "0")])
+            unsigned(
+                status,
+                envelope("90000001", json!(null)),
+                &[("retry-after", "0")],
+            )
         })
         .await;
         let client = builder(&server.url).max_retries(1).build().unwrap();
@@ -63,13 +67,20 @@ async fn a_2xx_other_than_200_is_outcome_unknown() {
         let server = serve(move |_, _| Reply::Full {
             status,
             headers: vec![],
-            body: if status == 204 { vec![] } else { b"{}".to_vec() },
+            body: if status == 204 {
+                vec![]
+            } else {
+                b"{}".to_vec()
+            },
         })
         .await;
         let client = builder(&server.url).build().unwrap();
         let e = client.pay(card("o_2xx")).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Protocol, "{status}");
-        assert!(e.is_outcome_unknown(), "{status}: the PAY may have been processed");
+        assert!(
+            e.is_outcome_unknown(),
+            "{status}: the PAY may have been processed"
+        );
         assert_eq!(server.count(), 1, "{status}: not retried");
     }
 }
@@ -117,7 +128,11 @@ async fn only_1000xxxx_may_come_unsigned() {
         let client = builder(&server.url).build().unwrap();
         let e = client.pay(card("o_unsigned")).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Signature, "{code}: {e}");
-        assert_eq!(e.code(), None, "{code}: an untrusted code is not reported as the gateway's");
+        assert_eq!(
+            e.code(),
+            None,
+            "{code}: an untrusted code is not reported as the gateway's"
+        );
         assert!(e.is_outcome_unknown(), "{code}");
         assert_eq!(e.attempts(), 1, "{code}");
     }
@@ -133,7 +148,10 @@ async fn only_1000xxxx_may_come_unsigned() {
 /// A PAY whose answer is lost, then QUERYs answered by `answer`; counts the PAYs.
 async fn micropay_after_a_lost_pay(
     answer: impl Fn(&Received) -> Reply + Send + Sync + 'static,
-) -> (usize, Result<tradepay_types::Trade, tradepay_transport::Error>) {
+) -> (
+    usize,
+    Result<tradepay_types::Trade, tradepay_transport::Error>,
+) {
     let pays = Arc::new(AtomicUsize::new(0));
     let p = pays.clone();
     let server = serve(move |_, r| match r.json["transType"].as_str().unwrap() {
@@ -156,14 +174,16 @@ async fn micropay_after_a_lost_pay(
 async fn micropay_never_pays_again_on_an_unsigned_not_found() {
     // A proxy's 503 page, and a 200 without signature, both saying 30000001.
     let (pays, result) =
-        micropay_after_a_lost_pay(|_| unsigned(503, envelope("30000001", json!(null)), &[]))
-            .await;
+        micropay_after_a_lost_pay(|_| unsigned(503, envelope("30000001", json!(null)), &[])).await;
     assert_eq!(pays, 1, "an unsigned 503 saying 30000001 proves nothing");
-    assert_eq!(result.unwrap().status, Status::Closed, "reversed at the deadline");
+    assert_eq!(
+        result.unwrap().status,
+        Status::Closed,
+        "reversed at the deadline"
+    );
 
     let (pays, result) =
-        micropay_after_a_lost_pay(|_| unsigned(200, envelope("30000001", json!(null)), &[]))
-            .await;
+        micropay_after_a_lost_pay(|_| unsigned(200, envelope("30000001", json!(null)), &[])).await;
     assert_eq!(pays, 1, "an unsigned 200 saying 30000001 proves nothing");
     assert_eq!(result.unwrap().status, Status::Closed);
 
@@ -171,7 +191,10 @@ async fn micropay_never_pays_again_on_an_unsigned_not_found() {
     let (pays, _) =
         micropay_after_a_lost_pay(|_| signed(envelope("30000001", json!({"status": "FAILED"}))))
             .await;
-    assert!(pays >= 2, "a signed 30000001 means the gateway never saw the PAY");
+    assert!(
+        pays >= 2,
+        "a signed 30000001 means the gateway never saw the PAY"
+    );
 }
 
 #[tokio::test]
@@ -196,7 +219,11 @@ async fn micropay_reverses_when_a_second_pay_is_refused_after_a_lost_one() {
         Ok(t) => assert_eq!(t.status, Status::Closed),
         Err(e) => assert!(e.is_outcome_unknown(), "{e}"),
     }
-    assert_eq!(kinds.last().map(String::as_str), Some("REVERSAL"), "{kinds:?}");
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("REVERSAL"),
+        "{kinds:?}"
+    );
 }
 
 #[tokio::test]
@@ -231,7 +258,10 @@ async fn micropay_does_not_take_a_non_final_reversal_answer_as_confirmed() {
         .iter()
         .filter(|t| *t == "REVERSAL")
         .count();
-    assert_eq!(reversals, 3, "each non-final answer is retried, three calls in all");
+    assert_eq!(
+        reversals, 3,
+        "each non-final answer is retried, three calls in all"
+    );
 }
 
 #[tokio::test]
@@ -265,9 +295,12 @@ async fn micropay_reversal_phase_is_bounded() {
 
 #[tokio::test]
 async fn huge_retry_after_never_panics() {
-    for value in ["18446744073709551615", "18446744073709551614", "9223372036854775807"] {
-        let server =
-            serve(move |_, _| unsigned(429, json!({}), &[("retry-after", value)])).await;
+    for value in [
+        "18446744073709551615",
+        "18446744073709551614",
+        "9223372036854775807",
+    ] {
+        let server = serve(move |_, _| unsigned(429, json!({}), &[("retry-after", value)])).await;
         // With a deadline: the delay is compared with it.
         let client = builder(&server.url)
             .deadline(Duration::from_secs(5))
@@ -288,7 +321,11 @@ async fn huge_retry_after_never_panics() {
             .unwrap_err();
         assert_eq!(e.attempts(), 1, "{value}");
         let e = client
-            .wait_final(OrderRef::OrderId("o_ra".into()), "m_1", Duration::from_millis(300))
+            .wait_final(
+                OrderRef::OrderId("o_ra".into()),
+                "m_1",
+                Duration::from_millis(300),
+            )
             .await
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Timeout, "{value}");
@@ -296,7 +333,10 @@ async fn huge_retry_after_never_panics() {
             .micropay(micropay("o_ra"), Duration::from_millis(300))
             .await
             .unwrap_err();
-        assert!(!e.is_outcome_unknown(), "{value}: a 429 was never processed");
+        assert!(
+            !e.is_outcome_unknown(),
+            "{value}: a 429 was never processed"
+        );
     }
 }
 

@@ -33,12 +33,18 @@ fn hyper_server_features_are_not_in_the_clients_graph() {
     );
     // The graph was read: the client's own features are there.
     assert!(tree.contains("hyper feature \"client\""), "{tree}");
-    assert!(tree.contains("hyper-util feature \"client-legacy\""), "{tree}");
+    assert!(
+        tree.contains("hyper-util feature \"client-legacy\""),
+        "{tree}"
+    );
     let server: Vec<&str> = tree
         .lines()
         .filter(|l| {
             l.starts_with("hyper feature \"server") || l.starts_with("hyper-util feature \"server")
         })
         .collect();
-    assert!(server.is_empty(), "server features in the client: {server:?}");
+    assert!(
+        server.is_empty(),
+        "server features in the client: {server:?}"
+    );
 }

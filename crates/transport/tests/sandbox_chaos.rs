@@ -245,8 +245,10 @@ async fn run_one(
             assert_eq!(t.status, Status::Success, "{order_id}");
             let order = OrderRef::OrderId(order_id.clone());
             seen.trade = Some(
-                until_known(&order_id, errors, || client.reverse(order.clone(), MERCHANT))
-                    .await,
+                until_known(&order_id, errors, || {
+                    client.reverse(order.clone(), MERCHANT)
+                })
+                .await,
             );
         }
     }
@@ -382,7 +384,10 @@ async fn operations_under_twenty_percent_faults_of_every_kind() {
             }
             Op::RefundOnce if s.told_not_processed => {
                 let e = entry.unwrap();
-                assert_eq!(e.refunded, zero, "{order_id}: told not processed, but refunded");
+                assert_eq!(
+                    e.refunded, zero,
+                    "{order_id}: told not processed, but refunded"
+                );
                 assert!(!refunds_per_id.contains_key(&refund_id), "{order_id}");
             }
             _ => {}
@@ -392,7 +397,8 @@ async fn operations_under_twenty_percent_faults_of_every_kind() {
             assert_eq!(s.op, Op::CardOnce, "{order_id}");
             continue;
         };
-        let e = entry.unwrap_or_else(|| panic!("{order_id}: the caller saw a trade the ledger lacks"));
+        let e =
+            entry.unwrap_or_else(|| panic!("{order_id}: the caller saw a trade the ledger lacks"));
         assert!(trade.status.is_final(), "{order_id} is {}", trade.status);
         let expected = match s.op {
             Op::Card { declined: true } | Op::Qr { pays: false } => "FAILED",
@@ -400,7 +406,10 @@ async fn operations_under_twenty_percent_faults_of_every_kind() {
             _ => "SUCCESS",
         };
         assert_eq!(trade.status.as_str(), expected, "{order_id} ({:?})", s.op);
-        assert_eq!(e.status, expected, "{order_id}: the caller saw what the gateway holds");
+        assert_eq!(
+            e.status, expected,
+            "{order_id}: the caller saw what the gateway holds"
+        );
         // Every success the caller saw is charged exactly once; failures charge nothing.
         match expected {
             "SUCCESS" => assert_eq!(e.charges, 1, "{order_id}"),
@@ -410,7 +419,11 @@ async fn operations_under_twenty_percent_faults_of_every_kind() {
         match s.op {
             Op::Reversal => {
                 assert_eq!(e.charges, 1, "{order_id}");
-                assert_eq!(e.refunded, s.amount.to_string(), "{order_id}: reversed in full, once");
+                assert_eq!(
+                    e.refunded,
+                    s.amount.to_string(),
+                    "{order_id}: reversed in full, once"
+                );
             }
             Op::MicropayReversed => assert_eq!(e.charges, 0, "{order_id}"),
             Op::Refund | Op::RefundOnce if s.refunded.is_some() => {
@@ -428,6 +441,9 @@ async fn operations_under_twenty_percent_faults_of_every_kind() {
     );
     assert!(surfaced > 0, "the faults must have fired");
     if total >= 1000 {
-        assert!(told_not_processed > 0, "the not-processed checks must have run");
+        assert!(
+            told_not_processed > 0,
+            "the not-processed checks must have run"
+        );
     }
 }

@@ -109,7 +109,10 @@ async fn a_micropay_that_finishes_is_not_reversed_afterwards() {
     assert_eq!(t.status, Status::Success);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let e = entry(&sb, "mp_done").unwrap();
-    assert_eq!((e.status.as_str(), e.refunded.as_str()), ("SUCCESS", "0.00"));
+    assert_eq!(
+        (e.status.as_str(), e.refunded.as_str()),
+        ("SUCCESS", "0.00")
+    );
 }
 
 /// What the proxy does to the answers of one transType.
@@ -233,7 +236,10 @@ async fn a_replayed_pay_answer_about_another_order_is_never_a_result() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
-    assert!(e.is_outcome_unknown(), "replay_b was charged behind the replay");
+    assert!(
+        e.is_outcome_unknown(),
+        "replay_b was charged behind the replay"
+    );
     assert!(e.message().contains("order_id"), "{e}");
     // What the caller must do next: query; the truth is there.
     let t = client
@@ -371,7 +377,9 @@ async fn thirty_two_concurrent_duplicate_refunds_refund_once() {
         refunds.push(call.await.unwrap().unwrap());
     }
     assert!(refunds.iter().all(|r| r.status == Status::Success));
-    assert!(refunds.iter().all(|r| r.created_at == refunds[0].created_at));
+    assert!(refunds
+        .iter()
+        .all(|r| r.created_at == refunds[0].created_at));
     assert_eq!(refunds_with_id(&sb, "r_dup"), 1);
     assert_eq!(entry(&sb, "rf_dup").unwrap().refunded, "4.00");
 }

@@ -418,7 +418,7 @@ impl Client {
                     // without a valid signature may be forged or replayed: its code and data
                     // are never used.
                     return match envelope {
-                        Ok(env) if is_unsigned_auth_code(&env.code) => {
+                        Ok(env) if code::may_come_unsigned(&env.code) => {
                             Err(Error::from_envelope(&env, 200, false).into())
                         }
                         _ => Err(Error::new(
@@ -514,11 +514,6 @@ pub(crate) fn untrusted_text(text: &str, max: usize) -> String {
         out.push('…');
     }
     out
-}
-
-/// True for the codes the gateway sends unsigned: `1000xxxx` (protocol §3, §9).
-fn is_unsigned_auth_code(code: &str) -> bool {
-    code::is_well_formed(code) && code.starts_with("1000")
 }
 
 /// What a success must agree with: the identifiers the request sent (protocol §9), so that

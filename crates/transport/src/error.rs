@@ -267,11 +267,8 @@ impl Error {
     }
 }
 
-/// Protocol §9: `90000002` and any `9xxxxxxx` the client does not know may follow a
-/// processed request; only `90000001` (busy) is known to be refused before processing.
 fn code_outcome_unknown(c: &str) -> bool {
     code::is_outcome_unknown(c)
-        || (CodeClass::of(c) == CodeClass::Gateway && c != code::SYSTEM_BUSY)
 }
 
 impl From<tradepay_types::Error> for Error {

@@ -137,9 +137,17 @@ pub fn is_retryable(code: &str) -> bool {
     matches!(code, SYSTEM_BUSY | CHANNEL_TIMEOUT)
 }
 
-/// True when the code says the gateway does not know whether the operation happened.
+/// True when a (signed) answer with this code does not tell whether the operation happened:
+/// `90000002`, and any `9xxxxxxx` this version does not know (protocol §9); only `90000001`
+/// (busy) is known to be refused before processing.
 pub fn is_outcome_unknown(code: &str) -> bool {
-    code == CHANNEL_TIMEOUT
+    code == CHANNEL_TIMEOUT || (CodeClass::of(code) == CodeClass::Gateway && code != SYSTEM_BUSY)
+}
+
+/// True for the codes the gateway sends unsigned, authentication failures `1000xxxx`
+/// (protocol §3, §9); any other code must come signed to be believed.
+pub fn may_come_unsigned(code: &str) -> bool {
+    is_well_formed(code) && code.starts_with("1000")
 }
 
 /// True when the code is one protocol §4 lists.

@@ -407,11 +407,11 @@ async fn a_delivery_debug_does_not_show_the_payment_token() {
     assert!(text.contains("trade.succeeded"));
 }
 
+/// What the https receiver got: the request head and body of each delivery.
+type Got = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 /// A one-shot https receiver: answers 200 to every request and records each body.
-async fn tls_receiver(
-    cert_pem: String,
-    key_pem: String,
-) -> (String, Arc<Mutex<Vec<(String, Vec<u8>)>>>) {
+async fn tls_receiver(cert_pem: String, key_pem: String) -> (String, Got) {
     use rustls_pki_types::pem::PemObject;
     let certs = rustls_pki_types::CertificateDer::pem_slice_iter(cert_pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
@@ -427,7 +427,7 @@ async fn tls_receiver(
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("https://{}/hook", listener.local_addr().unwrap());
-    let got: Arc<Mutex<Vec<(String, Vec<u8>)>>> = Arc::default();
+    let got: Got = Arc::default();
     let store = got.clone();
     tokio::spawn(async move {
         loop {

@@ -190,3 +190,41 @@ async fn fault_rules_are_restricted_per_trans_type() {
         assert_eq!(hit.status, 503, "{trans_type}");
     }
 }
+
+#[tokio::test]
+async fn fault_delays_past_a_day_are_refused_not_held() {
+    let sb = sandbox().await;
+    for rule in [
+        FaultRule {
+            delay_ms: Some(u64::MAX),
+            ..FaultRule::new(FaultKind::Delay)
+        },
+        FaultRule {
+            retry_after: Some(u64::MAX),
+            ..FaultRule::new(FaultKind::Http429)
+        },
+    ] {
+        let e = sb.set_faults(vec![rule]).unwrap_err();
+        assert!(e.to_string().contains("between 0 and 86400 seconds"), "{e}");
+    }
+    let c = TestClient::new(&sb);
+    let raw = c
+        .post_raw(
+            "/sandbox/faults",
+            br#"[{"kind":"delay","delay_ms":18446744073709551615}]"#.to_vec(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(raw.status, 400);
+    assert_eq!(
+        c.ok("QUERY", &by_order("o_none")).await.0,
+        "30000001",
+        "no rule was set"
+    );
+    sb.set_faults(vec![FaultRule {
+        delay_ms: Some(10),
+        ..FaultRule::new(FaultKind::Delay)
+    }])
+    .unwrap();
+}

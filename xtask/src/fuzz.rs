@@ -10,7 +10,7 @@ use std::process::Command;
 
 use crate::util::{have, root, run as run_cmd, target_dir, Result};
 
-const TARGETS: &[&str] = &["envelope", "request", "webhook", "amount"];
+const TARGETS: &[&str] = &["envelope", "request", "webhook", "amount", "gateway"];
 
 pub fn run(args: &[String]) -> Result {
     let seconds: u64 = match args.first() {
@@ -79,6 +79,16 @@ fn seed_corpora(fuzz_dir: &Path) -> Result {
         let mut input = b"webhook-id: msg_1\nwebhook-timestamp: 1763763526\n\0".to_vec();
         input.extend_from_slice(body.as_bytes());
         seeds.push(("webhook", input));
+    }
+    // The gateway: each request body twice, as sent (flags 0) and re-stamped and signed
+    // (flags 1), so the fuzzer starts both before and past the signature check.
+    for body in string_values(&read("requests.json")?, "\"body\": ") {
+        for flags in [0u8, 1u8] {
+            let mut input = vec![flags];
+            input.extend_from_slice(b"content-type: application/json\n\n");
+            input.extend_from_slice(body.as_bytes());
+            seeds.push(("gateway", input));
+        }
     }
     for (i, (target, bytes)) in seeds.into_iter().enumerate() {
         let dir = fuzz_dir.join("corpus").join(target);

@@ -4,11 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderValue, Method, Request, Response, StatusCode};
-use hyper::body::Incoming;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::server::{full, read_body, Body, Shared};
+use crate::server::{full, read_body, Body, BodyError, ReqBody, Shared};
 use crate::{FaultRule, Outcome, SandboxError};
 
 const MAX_CONTROL_BODY: usize = 256 * 1024;
@@ -69,19 +68,97 @@ enum FaultsBody {
     Wrapped { rules: Vec<FaultRule> },
 }
 
-pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
+/// The names the sandbox answers to: its loopback address with its port (and, when bound
+/// elsewhere with allow_remote, that address). A name that resolves to 127.0.0.1 but is not
+/// one of these is how a DNS-rebinding page reaches a local server, so it is refused.
+fn own_authority(shared: &Shared, authority: &str) -> bool {
+    let port = shared.local.port();
+    let Some(host) = authority
+        .strip_suffix(&format!(":{port}"))
+        .filter(|h| !h.is_empty())
+    else {
+        return false;
+    };
+    if host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1" || host == "[::1]" {
+        return true;
+    }
+    let ip: Option<std::net::IpAddr> = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
+        .parse()
+        .ok();
+    match ip {
+        // Bound to this very address (allowed only with allow_remote), or to every address:
+        // then any IP literal names it, but still no DNS name.
+        Some(ip) => {
+            let bound = shared.local.ip();
+            ip == bound || bound.is_unspecified() || (ip.is_loopback() && bound.is_loopback())
+        }
+        None => false,
+    }
+}
+
+/// Refuses what a foreign web page could send: a request under another name (DNS
+/// rebinding), a POST from another origin, or a body a page can send without a CORS
+/// preflight (`text/plain`, form-encoded, multipart) to the control API.
+fn guard(shared: &Shared, req: &Request<ReqBody>, page: bool) -> Result<(), &'static str> {
+    let host = req
+        .uri()
+        .authority()
+        .map(|a| a.as_str())
+        .or_else(|| req.headers().get(http::header::HOST)?.to_str().ok());
+    if !host.is_some_and(|h| own_authority(shared, h)) {
+        return Err("the Host header must be the sandbox's own address (127.0.0.1, localhost or [::1] with its port)");
+    }
+    if let Some(origin) = req.headers().get(http::header::ORIGIN) {
+        let own = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.strip_prefix(shared.scheme)?.strip_prefix("://"))
+            .is_some_and(|authority| own_authority(shared, authority));
+        if !own {
+            return Err("cross-origin requests to the sandbox are refused");
+        }
+    }
+    if !page && req.method() != Method::GET {
+        let content_type = req
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or("").to_ascii_lowercase());
+        if let Some(ct) = content_type {
+            let essence = ct.split(';').next().unwrap_or("").trim();
+            if essence != "application/json" {
+                return Err("the control API takes application/json bodies only");
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn handle(shared: Arc<Shared>, req: Request<ReqBody>) -> Response<Body> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let body = match read_body(req.into_body(), MAX_CONTROL_BODY).await {
-        Some(b) => b,
-        None => {
+    let page_path = path.strip_prefix("/sandbox/pay/").map(str::to_owned);
+    if let Err(why) = guard(&shared, &req, page_path.is_some()) {
+        return error(StatusCode::FORBIDDEN, why);
+    }
+    let body = match read_body(req.into_body(), MAX_CONTROL_BODY, shared.read_timeout).await {
+        Ok(b) => b,
+        Err(BodyError::TooLong) => {
             return error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body too large or unreadable",
             )
         }
+        Err(BodyError::Timeout) => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                "body did not arrive within the read timeout",
+            )
+        }
     };
-    if let Some(trade_id) = path.strip_prefix("/sandbox/pay/") {
+    if let Some(trade_id) = page_path.as_deref() {
         return page(&shared, &method, trade_id, &body);
     }
     match (method, path.as_str()) {

@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -112,6 +113,15 @@ impl Faults {
                         "fault probability must be between 0 and 1, not {p}"
                     )));
                 }
+            }
+            // A delay is a deadline the connection is held to; past a day it is a hang.
+            if let Some(ms) = rule.delay_ms {
+                tradepay_types::duration::check("delay_ms", Duration::from_millis(ms))
+                    .map_err(|e| SandboxError::Invalid(format!("fault {e}")))?;
+            }
+            if let Some(secs) = rule.retry_after {
+                tradepay_types::duration::check("retry_after", Duration::from_secs(secs))
+                    .map_err(|e| SandboxError::Invalid(format!("fault {e}")))?;
             }
             if let Some(t) = &rule.trans_type {
                 if !tradepay_types::TransType::from_wire(t).is_known() {

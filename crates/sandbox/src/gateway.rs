@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::BodyExt;
-use hyper::body::{Frame, Incoming, SizeHint};
+use hyper::body::{Frame, SizeHint};
 use serde_json::{Map, Value};
 use tradepay_types::body::{IncomingRequest, TIMESTAMP_WINDOW_SECS};
 use tradepay_types::code;
@@ -20,7 +20,7 @@ use tradepay_types::{
 };
 
 use crate::faults::{Fault, FaultKind};
-use crate::server::{full, read_body, Abort, Body, Shared};
+use crate::server::{full, read_body, Abort, Body, BodyError, ReqBody, Shared};
 use crate::state::{random_hex, Payload};
 
 /// The largest request body the gateway reads.
@@ -297,9 +297,8 @@ fn unavailable(status: StatusCode, retry_after: Option<u64>) -> Response<Body> {
 
 pub(crate) async fn handle(
     shared: Arc<Shared>,
-    req: Request<Incoming>,
+    req: Request<ReqBody>,
 ) -> Result<Response<Body>, Abort> {
-    let has_query = req.uri().query().is_some();
     let too_long = req
         .headers()
         .get(http::header::CONTENT_LENGTH)
@@ -308,27 +307,49 @@ pub(crate) async fn handle(
         .is_some_and(|n| n > MAX_BODY as u64);
     let (parts, body) = req.into_parts();
     let body = if too_long {
-        None
+        Err(BodyError::TooLong)
     } else {
-        read_body(body, MAX_BODY).await
+        read_body(body, MAX_BODY, shared.read_timeout).await
     };
-    let Some(body) = body else {
-        let mut envelope = Envelope::new(code::AUTH_MISSING_PARAMS, trace_id(), failed_data());
-        envelope.message = format!("request body is over {} KiB or unreadable", MAX_BODY / 1024);
-        let mut res = json_response(StatusCode::PAYLOAD_TOO_LARGE, envelope.to_vec());
-        res.headers_mut()
-            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
-        return Ok(res);
+    let body = match body {
+        Ok(body) => body,
+        Err(why) => return Ok(unreadable(why)),
     };
+    respond(shared, parts, body).await
+}
+
+/// 413 or 408 with an unsigned `10000001` envelope; the connection is closed after it.
+fn unreadable(why: BodyError) -> Response<Body> {
+    let mut envelope = Envelope::new(code::AUTH_MISSING_PARAMS, trace_id(), failed_data());
+    let status = match why {
+        BodyError::TooLong => {
+            envelope.message =
+                format!("request body is over {} KiB or unreadable", MAX_BODY / 1024);
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        BodyError::Timeout => {
+            envelope.message = "request body did not arrive within the read timeout".into();
+            StatusCode::REQUEST_TIMEOUT
+        }
+    };
+    let mut res = json_response(status, envelope.to_vec());
+    res.headers_mut()
+        .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    res
+}
+
+/// Everything after the body is read: faults, the checks, the operation, the answer.
+async fn respond(
+    shared: Arc<Shared>,
+    parts: http::request::Parts,
+    body: Bytes,
+) -> Result<Response<Body>, Abort> {
+    let has_query = parts.uri.query().is_some();
     let fault: Option<Fault> = if shared.faults.is_armed() {
         shared.faults.pick(peek_trans_type(&body).as_deref())
     } else {
         None
     };
-    let signature = parts
-        .headers
-        .get(SIGNATURE_HEADER)
-        .map(HeaderValue::as_bytes);
     let kind = fault.map(|f| f.kind);
     match fault {
         Some(Fault {
@@ -363,6 +384,12 @@ pub(crate) async fn handle(
         }) => tokio::time::sleep(Duration::from_millis(delay_ms)).await,
         _ => {}
     }
+    // Read after the delay fault's await: a borrow held across it makes the future
+    // only Send for one lifetime, which hyper's executor does not accept.
+    let signature = parts
+        .headers
+        .get(SIGNATURE_HEADER)
+        .map(HeaderValue::as_bytes);
     let mut answer = process(&shared, has_query, &body, signature);
     if kind == Some(FaultKind::ChannelTimeout) && answer.signed {
         answer = failure(

@@ -71,7 +71,24 @@ pub struct SandboxConfig {
     pub webhook_retry_base: Duration,
     /// How long one webhook attempt may take before it counts as failed.
     pub webhook_timeout: Duration,
+    /// Allow binding an address other than loopback. The control API has no
+    /// authentication, so this is off by default; when on, a warning goes to stderr.
+    pub allow_remote: bool,
+    /// Extra CA certificates (PEM) trusted for `https://` notify URLs, beside the operating
+    /// system's store.
+    pub webhook_ca: Option<Vec<u8>>,
+    /// The most connections served at once ([`DEFAULT_MAX_CONNECTIONS`]); a connection
+    /// beyond it is closed as soon as it is accepted.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers, and then its body
+    /// ([`DEFAULT_READ_TIMEOUT`]); a slower one is dropped (headers) or answered 408 (body).
+    pub read_timeout: Duration,
 }
+
+/// The default of [`SandboxConfig::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+/// The default of [`SandboxConfig::read_timeout`].
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl std::fmt::Debug for SandboxConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -87,6 +104,10 @@ impl std::fmt::Debug for SandboxConfig {
             .field("webhook_attempts", &self.webhook_attempts)
             .field("webhook_retry_base", &self.webhook_retry_base)
             .field("webhook_timeout", &self.webhook_timeout)
+            .field("allow_remote", &self.allow_remote)
+            .field("webhook_ca", &self.webhook_ca.as_ref().map(|_| "<pem>"))
+            .field("max_connections", &self.max_connections)
+            .field("read_timeout", &self.read_timeout)
             .finish()
     }
 }
@@ -104,6 +125,10 @@ impl Default for SandboxConfig {
             webhook_attempts: 5,
             webhook_retry_base: Duration::from_millis(50),
             webhook_timeout: Duration::from_secs(5),
+            allow_remote: false,
+            webhook_ca: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            read_timeout: DEFAULT_READ_TIMEOUT,
         }
     }
 }
@@ -173,8 +198,8 @@ pub struct LedgerEntry {
     pub refunded: String,
 }
 
-/// One webhook delivery and how it went.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One webhook delivery and how it went. `Debug` masks payment tokens in the body.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookDelivery {
     /// `webhook-id`, the same on every attempt.
     pub id: String,
@@ -196,6 +221,40 @@ pub struct WebhookDelivery {
     pub body: String,
 }
 
+impl std::fmt::Debug for WebhookDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let body = match serde_json::from_str::<serde_json::Value>(&self.body) {
+            Ok(v) => tradepay_types::redact::redact_value(&v).to_string(),
+            Err(_) => format!("<{} bytes>", self.body.len()),
+        };
+        f.debug_struct("WebhookDelivery")
+            .field("id", &self.id)
+            .field("url", &self.url)
+            .field("event_type", &self.event_type)
+            .field("attempts", &self.attempts)
+            .field("delivered", &self.delivered)
+            .field("last_status", &self.last_status)
+            .field("last_error", &self.last_error)
+            .field("body", &body)
+            .finish()
+    }
+}
+
+/// The answer of [`Sandbox::handle_raw`]: what would have gone over the wire. `None` as
+/// `status` means the connection would have been closed without an answer.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// The HTTP status, or `None` for a closed connection.
+    pub status: Option<u16>,
+    /// Header names (lowercase) and values.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The body as far as it was sent.
+    pub body: Vec<u8>,
+    /// False when the body broke off before its end (a truncation fault).
+    pub complete: bool,
+}
+
 /// A running sandbox. Dropping it stops the server; [`Sandbox::shutdown`] also waits for it.
 pub struct Sandbox {
     inner: Arc<server::Shared>,
@@ -213,7 +272,24 @@ impl std::fmt::Debug for Sandbox {
 
 impl Sandbox {
     /// Binds, starts serving on the current tokio runtime, and returns the handle.
+    ///
+    /// An address other than loopback is refused unless `config.allow_remote` is set, and
+    /// then a warning is printed on stderr.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        if !config.host.is_loopback() {
+            if !config.allow_remote {
+                return Err(SandboxError::Invalid(format!(
+                    "host {} is not a loopback address; the control API has no \
+                     authentication, so binding it needs allow_remote (--allow-remote)",
+                    config.host
+                )));
+            }
+            eprintln!(
+                "tradepay-sandbox: WARNING: listening on {}, reachable from other machines; \
+                 its control API has no authentication",
+                config.host
+            );
+        }
         let addr = SocketAddr::new(config.host, config.port);
         let (inner, handle, url) = server::start(config, addr).await?;
         Ok(Sandbox {
@@ -286,6 +362,19 @@ impl Sandbox {
     /// Forgets every order, refund, token, delivery and fault, and resets the clock.
     pub fn reset(&self) {
         self.inner.reset()
+    }
+
+    /// Handles one request without a socket, as the server would: for fuzzing and tests.
+    /// Not a stable API.
+    #[doc(hidden)]
+    pub async fn handle_raw(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(String, Vec<u8>)],
+        body: Vec<u8>,
+    ) -> RawResponse {
+        server::handle_raw(&self.inner, method, uri, headers, body).await
     }
 
     /// Stops accepting, lets in-flight requests finish (up to 5 s), and stops.

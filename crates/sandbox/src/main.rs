@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use tradepay_sandbox::{Sandbox, SandboxConfig, TlsConfig};
 
 const USAGE: &str = "usage: tradepay-sandbox [--port N] [--host IP] [--access-no S] [--secret S] \
-[--webhook-secret whsec_...] [--seed N] [--tls-cert cert.pem --tls-key key.pem]";
+[--webhook-secret whsec_...] [--seed N] [--tls-cert cert.pem --tls-key key.pem] \
+[--webhook-ca ca.pem] [--max-connections N] [--read-timeout SECONDS] [--allow-remote]";
 
 fn parse(args: &[String]) -> Result<SandboxConfig, String> {
     let mut config = SandboxConfig::default();
@@ -18,6 +19,11 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
         let flag = args[i].as_str();
         if flag == "-h" || flag == "--help" {
             return Err(String::new());
+        }
+        if flag == "--allow-remote" {
+            config.allow_remote = true;
+            i += 1;
+            continue;
         }
         let (name, value) = match flag.split_once('=') {
             Some((n, v)) => (n, v.to_owned()),
@@ -36,6 +42,23 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
             "--seed" => config.seed = value.parse().map_err(|_| format!("bad --seed {value}"))?,
             "--tls-cert" => cert = Some(value),
             "--tls-key" => key = Some(value),
+            "--webhook-ca" => {
+                config.webhook_ca =
+                    Some(std::fs::read(&value).map_err(|e| format!("cannot read {value}: {e}"))?)
+            }
+            "--max-connections" => {
+                config.max_connections = value
+                    .parse()
+                    .map_err(|_| format!("bad --max-connections {value}"))?
+            }
+            "--read-timeout" => {
+                let secs: f64 = value
+                    .parse()
+                    .map_err(|_| format!("bad --read-timeout {value}"))?;
+                config.read_timeout =
+                    tradepay_types::duration::from_secs_f64("--read-timeout", secs)
+                        .map_err(|e| e.to_string())?;
+            }
             other => return Err(format!("unknown option {other}")),
         }
         i += 1;

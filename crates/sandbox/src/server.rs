@@ -1,18 +1,21 @@
 //! The HTTP server: binding, TLS, the accept loop, routing, the ticker, and shutdown.
 
 use std::convert::Infallible;
+use std::future::Future as _;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -47,6 +50,10 @@ pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
 /// Everything the server tasks and the handle share.
 pub(crate) struct Shared {
     pub access_no: String,
+    /// The bound address, for the Host and Origin checks of the control API.
+    pub local: SocketAddr,
+    pub scheme: &'static str,
+    pub read_timeout: Duration,
     pub secret: Secret,
     pub webhook_secret: WebhookSecret,
     pub webhook_secret_text: String,
@@ -182,6 +189,29 @@ pub(crate) async fn start(
         }
     };
     let acceptor = config.tls.as_ref().map(tls_acceptor).transpose()?;
+    let extra_roots = match &config.webhook_ca {
+        Some(pem) => crate::webhooks::parse_ca(pem)?,
+        None => Vec::new(),
+    };
+    let read_timeout = tradepay_types::duration::check("read_timeout", config.read_timeout)
+        .map_err(|e| SandboxError::Invalid(e.to_string()))?;
+    if read_timeout.is_zero() {
+        return Err(SandboxError::Invalid(
+            "read_timeout must be above zero".into(),
+        ));
+    }
+    for (name, value) in [
+        ("webhook_retry_base", config.webhook_retry_base),
+        ("webhook_timeout", config.webhook_timeout),
+    ] {
+        tradepay_types::duration::check(name, value)
+            .map_err(|e| SandboxError::Invalid(e.to_string()))?;
+    }
+    if config.max_connections == 0 {
+        return Err(SandboxError::Invalid(
+            "max_connections must be at least 1".into(),
+        ));
+    }
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let scheme = if acceptor.is_some() { "https" } else { "http" };
@@ -189,6 +219,9 @@ pub(crate) async fn start(
     let (stop, stop_rx) = watch::channel(false);
     let shared = Arc::new(Shared {
         access_no: access_no.clone(),
+        local,
+        scheme,
+        read_timeout,
         secret: Secret::new(secret),
         webhook_secret_text: webhook_secret.to_whsec(),
         webhook_secret,
@@ -199,12 +232,23 @@ pub(crate) async fn start(
             config.webhook_attempts.max(5),
             config.webhook_retry_base,
             config.webhook_timeout,
+            extra_roots,
             stop_rx.clone(),
         ),
     });
     shared.deliverer.attach(Arc::downgrade(&shared));
-    let task = tokio::spawn(serve(listener, acceptor, shared.clone(), stop_rx));
+    let limits = Limits {
+        max_connections: config.max_connections,
+        read_timeout,
+    };
+    let task = tokio::spawn(serve(listener, acceptor, shared.clone(), stop_rx, limits));
     Ok((shared, ServerHandle { stop, task }, url))
+}
+
+#[derive(Clone, Copy)]
+struct Limits {
+    max_connections: usize,
+    read_timeout: Duration,
 }
 
 async fn serve(
@@ -212,15 +256,18 @@ async fn serve(
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
+    limits: Limits,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let ticker = tokio::spawn(tick_loop(Arc::downgrade(&shared), stop.clone()));
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    // A client that never finishes its headers is dropped instead of held forever.
+    // A client that never finishes its headers is dropped instead of held forever (hyper's
+    // deadline covers the whole head, so trickling a byte at a time does not extend it).
     builder
         .http1()
         .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30));
+        .header_read_timeout(limits.read_timeout);
     loop {
         let accepted = tokio::select! {
             _ = stop.changed() => break,
@@ -234,15 +281,27 @@ async fn serve(
                 continue;
             }
         };
+        // Over the cap: closed at once, so the client sees a reset instead of a hang and
+        // the sandbox never runs out of file descriptors.
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            drop(tcp);
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         let shared = shared.clone();
-        let service = service_fn(move |req| route(shared.clone(), req));
+        let service = service_fn(move |req: Request<hyper::body::Incoming>| {
+            let req = req.map(|b| b.map_err(BoxError::from).boxed());
+            route(shared.clone(), req)
+        });
+        let timeout = limits.read_timeout;
         match &acceptor {
             None => {
-                let conn = builder.serve_connection(TokioIo::new(tcp), service);
+                let io = TokioIo::new(FirstBytes::new(tcp, timeout));
+                let conn = builder.serve_connection(io, service);
                 let conn = graceful.watch(conn.into_owned());
                 tokio::spawn(async move {
                     let _ = conn.await;
+                    drop(permit);
                 });
             }
             Some(acceptor) => {
@@ -250,17 +309,14 @@ async fn serve(
                 let builder = builder.clone();
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
-                    let tls =
-                        match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp))
-                            .await
-                        {
-                            Ok(Ok(tls)) => tls,
-                            _ => return,
-                        };
-                    let conn = builder
-                        .serve_connection(TokioIo::new(tls), service)
-                        .into_owned();
+                    let tls = match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
+                        Ok(Ok(tls)) => tls,
+                        _ => return,
+                    };
+                    let io = TokioIo::new(FirstBytes::new(tls, timeout));
+                    let conn = builder.serve_connection(io, service).into_owned();
                     let _ = watcher.watch(conn).await;
+                    drop(permit);
                 });
             }
         }
@@ -269,6 +325,89 @@ async fn serve(
     ticker.abort();
     shared.deliverer.cancel_all();
     let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+}
+
+/// The HTTP/2 preface is 24 bytes; hyper reads up to that many to tell HTTP/1 from HTTP/2.
+const PREFACE_LEN: usize = 24;
+
+/// A connection whose first bytes must arrive within a deadline. hyper's header timeout
+/// only starts once it knows the HTTP version, which it learns from the first bytes, so a
+/// client that connects and sends nothing (or trickles the preface) would otherwise be held
+/// forever. After the first 24 bytes hyper's own deadlines apply.
+struct FirstBytes<T> {
+    inner: T,
+    read: usize,
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<T> FirstBytes<T> {
+    fn new(inner: T, timeout: Duration) -> Self {
+        FirstBytes {
+            inner,
+            read: 0,
+            deadline: Some(Box::pin(tokio::time::sleep(timeout))),
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for FirstBytes<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                this.read = this.read.saturating_add(buf.filled().len() - before);
+                if this.read >= PREFACE_LEN {
+                    this.deadline = None;
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => {
+                let expired = match this.deadline.as_mut() {
+                    Some(deadline) => deadline.as_mut().poll(cx).is_ready(),
+                    None => false,
+                };
+                if expired {
+                    Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "no request within the read timeout",
+                    )))
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for FirstBytes<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
 }
 
 /// Fires timers and forgets expired nonces even when no request arrives, so webhooks of
@@ -293,7 +432,15 @@ async fn tick_loop(shared: std::sync::Weak<Shared>, mut stop: watch::Receiver<bo
     }
 }
 
-async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, Abort> {
+/// Errors of request bodies.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// A request body: hyper's `Incoming` from a socket, or a full one from `handle_raw`.
+pub(crate) type ReqBody = http_body_util::combinators::BoxBody<Bytes, BoxError>;
+
+pub(crate) async fn route(
+    shared: Arc<Shared>,
+    req: Request<ReqBody>,
+) -> Result<Response<Body>, Abort> {
     let path = req.uri().path();
     if path == "/v1/gateway" {
         if req.method() != Method::POST {
@@ -307,6 +454,68 @@ async fn route(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<B
     Ok(plain(StatusCode::NOT_FOUND, "not found"))
 }
 
+pub(crate) async fn handle_raw(
+    shared: &Arc<Shared>,
+    method: &str,
+    uri: &str,
+    headers: &[(String, Vec<u8>)],
+    body: Vec<u8>,
+) -> crate::RawResponse {
+    let broken = || crate::RawResponse {
+        status: Some(400),
+        headers: Vec::new(),
+        body: Vec::new(),
+        complete: true,
+    };
+    let mut builder = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        builder = builder.header(name.as_str(), value.as_slice());
+    }
+    // What hyper itself would refuse before the service sees it: HTTP 400.
+    let body = Full::new(Bytes::from(body))
+        .map_err(|never: Infallible| match never {})
+        .boxed();
+    let Ok(req) = builder.body(body) else {
+        return broken();
+    };
+    let Ok(res) = route(shared.clone(), req).await else {
+        return crate::RawResponse {
+            status: None,
+            headers: Vec::new(),
+            body: Vec::new(),
+            complete: false,
+        };
+    };
+    let status = res.status().as_u16();
+    let headers = res
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.as_bytes().to_vec()))
+        .collect();
+    let mut body = res.into_body();
+    let mut out = Vec::new();
+    let mut complete = true;
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                if let Ok(data) = frame.into_data() {
+                    out.extend_from_slice(&data);
+                }
+            }
+            Err(_) => {
+                complete = false;
+                break;
+            }
+        }
+    }
+    crate::RawResponse {
+        status: Some(status),
+        headers,
+        body: out,
+        complete,
+    }
+}
+
 pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     let mut res = Response::new(full(text));
     *res.status_mut() = status;
@@ -317,11 +526,36 @@ pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     res
 }
 
-/// Reads a request body up to `limit` bytes; `None` when it is longer or broken.
-pub(crate) async fn read_body(body: Incoming, limit: usize) -> Option<Bytes> {
-    http_body_util::Limited::new(body, limit)
-        .collect()
-        .await
-        .ok()
-        .map(|c| c.to_bytes())
+/// Why a body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    /// Longer than the limit, or broken.
+    TooLong,
+    /// Not all there within the read timeout.
+    Timeout,
+}
+
+/// Reads a request body up to `limit` bytes within `timeout`.
+pub(crate) async fn read_body(
+    mut body: ReqBody,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, BodyError> {
+    let read = async move {
+        let mut out = bytes::BytesMut::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|_| BodyError::TooLong)?;
+            if let Ok(data) = frame.into_data() {
+                if out.len().saturating_add(data.len()) > limit {
+                    return Err(BodyError::TooLong);
+                }
+                out.extend_from_slice(&data);
+            }
+        }
+        Ok(out.freeze())
+    };
+    match tokio::time::timeout(timeout, read).await {
+        Ok(result) => result,
+        Err(_) => Err(BodyError::Timeout),
+    }
 }

@@ -26,6 +26,11 @@ const MICROPAY_CLOSE_MS: i64 = 60_000;
 /// A `sandbox_pending` refund succeeds this long after it was created.
 const REFUND_DELAY_MS: i64 = 5_000;
 
+/// How far tests may move the sandbox clock ahead in total: a century. Further advances
+/// stop there, so every time stays a formattable RFC 3339 date and timer arithmetic never
+/// overflows.
+pub(crate) const MAX_CLOCK_OFFSET_MS: i64 = 100 * 366 * 86_400 * 1000;
+
 /// A business failure: the code and what to say.
 #[derive(Debug)]
 pub(crate) struct Failure {
@@ -194,7 +199,10 @@ impl State {
     }
 
     pub fn advance(&mut self, by_ms: i64) {
-        self.clock_offset_ms = self.clock_offset_ms.saturating_add(by_ms);
+        self.clock_offset_ms = self
+            .clock_offset_ms
+            .saturating_add(by_ms.max(0))
+            .min(MAX_CLOCK_OFFSET_MS);
         self.tick();
     }
 
@@ -536,7 +544,11 @@ impl State {
                         if let Some(order) = self.orders.get_mut(&trade_id) {
                             redirect(order);
                         }
-                        self.set_timer(&trade_id, now + THREE_DS_TTL_MS, Timer::Close);
+                        self.set_timer(
+                            &trade_id,
+                            now.saturating_add(THREE_DS_TTL_MS),
+                            Timer::Close,
+                        );
                     }
                     "4000000000000002" => {
                         self.fail_order(&trade_id, "card_declined", "Your card was declined.")
@@ -558,7 +570,7 @@ impl State {
                 if let Some(order) = self.orders.get_mut(&trade_id) {
                     redirect(order);
                 }
-                self.set_timer(&trade_id, now + QR_TTL_MS, Timer::Close);
+                self.set_timer(&trade_id, now.saturating_add(QR_TTL_MS), Timer::Close);
             }
             PaymentMethod::Micropay => {
                 let code = request
@@ -575,7 +587,11 @@ impl State {
                 match code.as_bytes().last() {
                     Some(b'1') => {
                         processing(self);
-                        self.set_timer(&trade_id, now + MICROPAY_DELAY_MS, Timer::Succeed);
+                        self.set_timer(
+                            &trade_id,
+                            now.saturating_add(MICROPAY_DELAY_MS),
+                            Timer::Succeed,
+                        );
                     }
                     Some(b'2') => self.fail_order(
                         &trade_id,
@@ -584,7 +600,11 @@ impl State {
                     ),
                     Some(b'3') => {
                         processing(self);
-                        self.set_timer(&trade_id, now + MICROPAY_CLOSE_MS, Timer::Close);
+                        self.set_timer(
+                            &trade_id,
+                            now.saturating_add(MICROPAY_CLOSE_MS),
+                            Timer::Close,
+                        );
                     }
                     _ => self.succeed_order(&trade_id, now),
                 }
@@ -730,7 +750,7 @@ impl State {
         self.refund_seq.push(key.clone());
         match outcome {
             Status::Pending => {
-                let at = now + REFUND_DELAY_MS;
+                let at = now.saturating_add(REFUND_DELAY_MS);
                 if let Some(record) = self.refunds.get_mut(&key) {
                     record.settle_at = Some(at);
                 }

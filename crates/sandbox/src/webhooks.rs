@@ -6,14 +6,72 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use rustls_pki_types::CertificateDer;
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
 use crate::server::Shared;
 use crate::state::Outgoing;
+use crate::SandboxError;
+
+/// The webhook client: `http://` and `https://` notify URLs, the latter verified against
+/// the system's roots (webpki's when the system has none) and any CA given at start.
+type WebhookClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// Reads the PEM certificates of `webhook_ca`; at least one is required.
+pub(crate) fn parse_ca(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, SandboxError> {
+    use rustls_pki_types::pem::PemObject;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| SandboxError::Tls(format!("webhook_ca PEM: {e}")))?;
+    if certs.is_empty() {
+        return Err(SandboxError::Tls(
+            "no certificate in the webhook_ca PEM".into(),
+        ));
+    }
+    Ok(certs)
+}
+
+fn build_client(extra_roots: &[CertificateDer<'static>], timeout: Duration) -> WebhookClient {
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(native.certs);
+    if roots.is_empty() {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    roots.add_parsable_certificates(extra_roots.iter().cloned());
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map(|b| b.with_root_certificates(roots).with_no_client_auth());
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(timeout));
+    http.enforce_http(false);
+    let connector = match tls {
+        Ok(tls) => hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http),
+        // ring supports the default versions, so this cannot happen; if it did, https
+        // deliveries would fail with a TLS error and http ones still work.
+        Err(_) => hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(
+                rustls::ClientConfig::builder()
+                    .with_root_certificates(rustls::RootCertStore::empty())
+                    .with_no_client_auth(),
+            )
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http),
+    };
+    Client::builder(TokioExecutor::new()).build(connector)
+}
 
 /// The longest wait between two attempts, however many came before.
 const MAX_RETRY_DELAY: Duration = Duration::from_secs(300);
@@ -22,7 +80,10 @@ pub(crate) struct Deliverer {
     attempts: u32,
     retry_base: Duration,
     timeout: Duration,
-    client: Client<HttpConnector, Full<Bytes>>,
+    extra_roots: Vec<CertificateDer<'static>>,
+    // Built on the first delivery: loading the system's roots takes a moment that most
+    // sandboxes (which send no webhook) need not spend.
+    client: OnceLock<WebhookClient>,
     shared: OnceLock<Weak<Shared>>,
     tasks: Mutex<Vec<AbortHandle>>,
     stop: watch::Receiver<bool>,
@@ -35,16 +96,15 @@ impl Deliverer {
         attempts: u32,
         retry_base: Duration,
         timeout: Duration,
+        extra_roots: Vec<CertificateDer<'static>>,
         stop: watch::Receiver<bool>,
     ) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(timeout));
         Deliverer {
             attempts,
             retry_base,
             timeout,
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            extra_roots,
+            client: OnceLock::new(),
             shared: OnceLock::new(),
             tasks: Mutex::new(Vec::new()),
             stop,
@@ -64,7 +124,10 @@ impl Deliverer {
         let Some(shared) = self.shared.get().cloned() else {
             return;
         };
-        let client = self.client.clone();
+        let client = self
+            .client
+            .get_or_init(|| build_client(&self.extra_roots, self.timeout))
+            .clone();
         let (attempts, base, timeout) = (self.attempts, self.retry_base, self.timeout);
         let task = self
             .runtime
@@ -88,7 +151,7 @@ enum Attempt {
 }
 
 async fn attempt(
-    client: &Client<HttpConnector, Full<Bytes>>,
+    client: &WebhookClient,
     shared: &Weak<Shared>,
     out: &Outgoing,
     timeout: Duration,
@@ -113,7 +176,7 @@ async fn attempt(
         Err(e) => return Attempt::Error(format!("invalid notify_url: {e}")),
     };
     let exchange = async {
-        let response = client.request(request).await.map_err(|e| format!("{e}"))?;
+        let response = client.request(request).await.map_err(|e| error_chain(&e))?;
         let status = response.status().as_u16();
         // Drain the answer so the connection can be reused; its content does not matter.
         let _ = response.into_body().collect().await;
@@ -128,7 +191,7 @@ async fn attempt(
 
 async fn deliver(
     shared: Weak<Shared>,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: WebhookClient,
     out: Outgoing,
     attempts: u32,
     base: Duration,
@@ -162,6 +225,19 @@ async fn deliver(
             return;
         }
         tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(MAX_RETRY_DELAY);
+        delay = delay.saturating_mul(2).min(MAX_RETRY_DELAY);
     }
+}
+
+/// An error with its causes ("client error (Connect): invalid peer certificate: …"), so a
+/// failed TLS delivery says why.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

@@ -86,7 +86,8 @@ pub fn encode_request(
 }
 
 /// A request body as the gateway reads it, with its system parameters checked for shape.
-#[derive(Debug, Clone, PartialEq)]
+/// `Debug` masks card data, auth codes and tokens in the body.
+#[derive(Clone, PartialEq)]
 pub struct IncomingRequest {
     /// `accessNo`.
     pub access_no: String,
@@ -177,6 +178,66 @@ impl IncomingRequest {
     }
 }
 
+impl std::fmt::Debug for IncomingRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IncomingRequest")
+            .field("access_no", &self.access_no)
+            .field("timestamp", &self.timestamp)
+            .field("nonce", &self.nonce)
+            .field("body", &crate::redact::RedactedMap(&self.body))
+            .finish()
+    }
+}
+
 fn trans_type_empty() -> Error {
     Error::validation(FORMAT_TRANS_TYPE_EMPTY, "transType", "cannot be empty")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_masks_card_data_auth_codes_and_tokens() {
+        let body = br#"{"transType":"PAY","accessNo":"acc_1","timestamp":1,"nonce":"0123456789abcdef",
+            "data":{"merchant_id":"m_1","payment_token":"tok_SECRETTOKEN99",
+            "payment_method_data":{"card":{"number":"4000000000003220","cvc":"987","exp_month":"11","exp_year":"2031"},
+            "micropay":{"auth_code":"28763443825664731"}}}}"#;
+        let request = IncomingRequest::parse(body).unwrap();
+        let text = format!("{request:?}");
+        for secret in [
+            "tok_SECRETTOKEN99",
+            "4000000000003220",
+            "987",
+            "2031",
+            "28763443825664731",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("****3220") && text.contains("m_1"), "{text}");
+
+        let envelope = crate::Envelope::parse(
+            br#"{"code":"00000000","message":"SUCCESS","traceId":"t","data":{"payment_token":"tok_SECRETTOKEN99","card":{"number":"4000000000003220","cvc":"987"}}}"#,
+        )
+        .unwrap();
+        let text = format!("{envelope:?}");
+        for secret in ["tok_SECRETTOKEN99", "4000000000003220", "987"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        let card = crate::PaymentMethodData::card("4000000000003220", "11", "2031", "987");
+        let text = format!("{card:?}");
+        for secret in ["4000000000003220", "987", "2031", "\"11\""] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+
+    #[test]
+    fn envelope_errors_leave_out_quoted_values() {
+        let envelope = crate::Envelope::parse(
+            br#"{"code":"00000000","message":"SUCCESS","traceId":"t","data":{"status":"SUCCESS","metadata":"tok_SECRETTOKEN99"}}"#,
+        )
+        .unwrap();
+        let e = envelope.data_as::<crate::Trade>().unwrap_err();
+        assert!(!e.to_string().contains("SECRETTOKEN"), "{e}");
+    }
 }

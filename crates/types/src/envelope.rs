@@ -5,11 +5,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::code::{self, CodeClass};
-use crate::error::Error;
+use crate::error::{serde_detail, Error};
 use crate::open_enum::Status;
 
 /// A gateway response as it came over the wire, checked for shape but not yet interpreted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// `Debug` masks card data, auth codes and tokens in `data`.
+#[derive(Clone, PartialEq, Serialize)]
 pub struct Envelope {
     /// Eight digits; `00000000` and `00000003` mean the request was processed.
     pub code: String,
@@ -21,6 +22,17 @@ pub struct Envelope {
     /// Business data; absent or `null` read as `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Map<String, Value>>,
+}
+
+impl std::fmt::Debug for Envelope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Envelope")
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("trace_id", &self.trace_id)
+            .field("data", &self.data.as_ref().map(crate::redact::RedactedMap))
+            .finish()
+    }
 }
 
 impl Envelope {
@@ -38,8 +50,12 @@ impl Envelope {
     /// `code`, a string `message`, a string `traceId` and an object (or null, or no) `data`
     /// is a protocol error.
     pub fn parse(bytes: &[u8]) -> Result<Envelope, Error> {
-        let value: Value = serde_json::from_slice(bytes)
-            .map_err(|e| Error::protocol(format!("response body is not valid JSON: {e}")))?;
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+            Error::protocol(format!(
+                "response body is not valid JSON: {}",
+                serde_detail(&e)
+            ))
+        })?;
         let Value::Object(mut object) = value else {
             return Err(Error::protocol("response body is not a JSON object"));
         };
@@ -93,8 +109,12 @@ impl Envelope {
             .data
             .as_ref()
             .ok_or_else(|| Error::protocol("response has no data"))?;
-        T::deserialize(data)
-            .map_err(|e| Error::protocol(format!("response data is not a valid object: {e}")))
+        T::deserialize(data).map_err(|e| {
+            Error::protocol(format!(
+                "response data is not a valid object: {}",
+                serde_detail(&e)
+            ))
+        })
     }
 
     /// The bytes of this envelope as the gateway sends them.

@@ -145,3 +145,30 @@ impl fmt::Debug for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// A serde_json error as text with every quoted value left out: serde quotes the offending
+/// value (`invalid type: string "4242…"`), which may be a card number, a token or a secret.
+/// Field names (in backticks), positions and the rule stay.
+pub(crate) fn serde_detail(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        out.push_str("\"…\"");
+        // serde writes the value with Debug escapes, so a quote inside it is `\"`.
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => break,
+                _ => {}
+            }
+        }
+    }
+    out
+}

@@ -17,6 +17,7 @@ mod fields;
 pub mod metadata;
 pub mod open_enum;
 pub mod order;
+pub mod redact;
 pub mod request;
 pub mod response;
 pub mod signing;

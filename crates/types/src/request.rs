@@ -98,7 +98,8 @@ impl OrderRef {
     }
 }
 
-/// Card details for `payment_method_data.card`. `Debug` shows only the last four digits.
+/// Card details for `payment_method_data.card`. `Debug` shows only the last four digits of
+/// the number, and neither the expiry nor the CVC.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct CardData {
     /// 12–19 digits.
@@ -119,8 +120,8 @@ impl fmt::Debug for CardData {
             .unwrap_or("");
         f.debug_struct("CardData")
             .field("number", &format_args!("****{last4}"))
-            .field("exp_month", &self.exp_month)
-            .field("exp_year", &self.exp_year)
+            .field("exp_month", &format_args!("**"))
+            .field("exp_year", &format_args!("****"))
             .field("cvc", &format_args!("***"))
             .finish()
     }

@@ -6,20 +6,34 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use subtle::ConstantTimeEq as _;
+use zeroize::Zeroizing;
 
 use crate::error::Error;
 
 /// The header that carries request and response signatures.
 pub const SIGNATURE_HEADER: &str = "x-signature";
 
-/// An access party's secret. It never appears in `Debug` or `Display` output.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// An access party's secret. It never appears in `Debug` or `Display` output, is compared
+/// in constant time, and is wiped from memory when dropped.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        bool::from(self.0.as_bytes().ct_eq(other.0.as_bytes()))
+    }
+}
+
+impl Eq for Secret {}
+
+// The text lives in a `Zeroizing`, which wipes it on drop.
+impl zeroize::ZeroizeOnDrop for Secret {}
 
 impl Secret {
     /// Wraps a secret.
     pub fn new(secret: impl Into<String>) -> Self {
-        Secret(secret.into())
+        Secret(Zeroizing::new(secret.into()))
     }
 
     /// The secret itself, for code that must pass it on (a binding, a config file).

@@ -11,8 +11,10 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
+use subtle::ConstantTimeEq as _;
+use zeroize::Zeroizing;
 
-use crate::error::Error;
+use crate::error::{serde_detail, Error};
 use crate::open_enum::EventType;
 use crate::order::{Refund, Trade};
 
@@ -25,11 +27,23 @@ pub const SIGNATURE_HEADER: &str = "webhook-signature";
 /// The default tolerance: five minutes either way.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
-/// A webhook signing secret, written `whsec_<base64 key>`. Never shown in `Debug`.
-#[derive(Clone, PartialEq, Eq)]
+/// A webhook signing secret, written `whsec_<base64 key>`. Never shown in `Debug`, compared
+/// in constant time, and wiped from memory when dropped.
+#[derive(Clone)]
 pub struct WebhookSecret {
-    key: Vec<u8>,
+    key: Zeroizing<Vec<u8>>,
 }
+
+impl PartialEq for WebhookSecret {
+    fn eq(&self, other: &Self) -> bool {
+        bool::from(self.key.as_slice().ct_eq(other.key.as_slice()))
+    }
+}
+
+impl Eq for WebhookSecret {}
+
+// The key lives in a `Zeroizing`, which wipes it on drop.
+impl zeroize::ZeroizeOnDrop for WebhookSecret {}
 
 impl WebhookSecret {
     /// Reads `whsec_<base64>` (the prefix may be omitted, and the base64 padding too, as
@@ -41,9 +55,9 @@ impl WebhookSecret {
         } else {
             STANDARD_NO_PAD.decode(encoded)
         };
-        let key = decoded.map_err(|_| {
+        let key = Zeroizing::new(decoded.map_err(|_| {
             Error::webhook("webhook secret must be whsec_ followed by standard base64")
-        })?;
+        })?);
         if key.is_empty() {
             return Err(Error::webhook("webhook secret must not be empty"));
         }
@@ -52,15 +66,19 @@ impl WebhookSecret {
 
     /// A secret from raw key bytes.
     pub fn from_key(key: impl Into<Vec<u8>>) -> WebhookSecret {
-        WebhookSecret { key: key.into() }
+        WebhookSecret {
+            key: Zeroizing::new(key.into()),
+        }
     }
 
     /// The `whsec_` form.
     pub fn to_whsec(&self) -> String {
-        format!("whsec_{}", STANDARD.encode(&self.key))
+        format!("whsec_{}", STANDARD.encode(self.key.as_slice()))
     }
 
     fn mac(&self, id: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
+        #[cfg(test)]
+        HMACS.with(|c| c.set(c.get() + 1));
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
             .unwrap_or_else(|_| unreachable!("HMAC accepts keys of every length"));
         mac.update(id.as_bytes());
@@ -69,6 +87,16 @@ impl WebhookSecret {
         mac.update(b".");
         mac.update(body);
         mac
+    }
+
+    /// The raw HMAC-SHA256 of a delivery.
+    fn tag(&self, id: &str, timestamp: i64, body: &[u8]) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(
+            self.mac(id, timestamp, body)
+                .finalize()
+                .into_bytes()
+                .to_vec(),
+        )
     }
 
     /// The `webhook-signature` value for a delivery: `v1,<base64>`.
@@ -138,8 +166,9 @@ impl<T: HeaderSource + ?Sized> HeaderSource for &T {
     }
 }
 
-/// What a webhook event carries.
-#[derive(Debug, Clone, PartialEq)]
+/// What a webhook event carries. `Debug` masks the payment token (and, in unknown data,
+/// card data and auth codes).
+#[derive(Clone, PartialEq)]
 pub enum EventData {
     /// An order (`trade.*` events).
     Trade(Box<Trade>),
@@ -147,6 +176,19 @@ pub enum EventData {
     Refund(Box<Refund>),
     /// The data of an event type this version does not know, kept as it came.
     Unknown(Value),
+}
+
+impl fmt::Debug for EventData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventData::Trade(t) => f.debug_tuple("Trade").field(t).finish(),
+            EventData::Refund(r) => f.debug_tuple("Refund").field(r).finish(),
+            EventData::Unknown(v) => f
+                .debug_tuple("Unknown")
+                .field(&crate::redact::Redacted(v))
+                .finish(),
+        }
+    }
 }
 
 /// A verified webhook delivery.
@@ -162,8 +204,8 @@ pub struct Event {
     pub data: EventData,
 }
 
-/// The JSON body the gateway sends.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The JSON body the gateway sends. `Debug` masks card data, auth codes and tokens.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct EventBody {
     /// The event type.
     #[serde(rename = "type")]
@@ -174,10 +216,40 @@ pub struct EventBody {
     pub data: Value,
 }
 
+impl fmt::Debug for EventBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventBody")
+            .field("event_type", &self.event_type)
+            .field("timestamp", &self.timestamp)
+            .field("data", &crate::redact::Redacted(&self.data))
+            .finish()
+    }
+}
+
+/// The most `v1` (or other) signatures one `webhook-signature` header may carry. Standard
+/// Webhooks senders put one per active key, and a rotation has two or three; more is refused
+/// so that a delivery costs a bounded amount of work however the header was forged.
+pub const MAX_SIGNATURES: usize = 16;
+/// The most secrets one verification tries (key rotation: any one of them verifies). Each
+/// costs one HMAC over the body.
+pub const MAX_SECRETS: usize = 8;
+
+#[cfg(test)]
+thread_local! {
+    /// HMACs computed over a delivery on this thread, so tests can count the work done.
+    static HMACS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
+fn hmacs_so_far() -> usize {
+    HMACS.with(|c| c.get())
+}
+
 /// Checks a delivery's signature and timestamp, without reading the body.
 ///
-/// `now` is Unix seconds; the timestamp must be within `tolerance` of it either way. At
-/// least one of the space-separated `v1` signatures must match, compared in constant time.
+/// `now` is Unix seconds; the timestamp must be within `tolerance` (at most
+/// [`crate::duration::MAX_DURATION`]) of it either way. At least one of the space-separated
+/// `v1` signatures (at most [`MAX_SIGNATURES`]) must match, compared in constant time.
 pub fn verify_signature(
     secret: &WebhookSecret,
     headers: &dyn HeaderSource,
@@ -185,6 +257,32 @@ pub fn verify_signature(
     tolerance: Duration,
     now: i64,
 ) -> Result<(), Error> {
+    verify_signature_any(std::slice::from_ref(secret), headers, body, tolerance, now)
+}
+
+/// [`verify_signature`] with several secrets (a key rotation): the delivery verifies when a
+/// signature matches any of them. At most [`MAX_SECRETS`] secrets; the body is hashed once
+/// per secret, never once per candidate signature.
+pub fn verify_signature_any(
+    secrets: &[WebhookSecret],
+    headers: &dyn HeaderSource,
+    body: &[u8],
+    tolerance: Duration,
+    now: i64,
+) -> Result<(), Error> {
+    let tolerance = crate::duration::check("tolerance", tolerance)?;
+    if secrets.is_empty() {
+        return Err(Error::option(
+            "secret",
+            "at least one webhook secret is required",
+        ));
+    }
+    if secrets.len() > MAX_SECRETS {
+        return Err(Error::option(
+            "secret",
+            format!("at most {MAX_SECRETS} webhook secrets may be given at once"),
+        ));
+    }
     let header = |name: &'static str| {
         headers
             .header(name)
@@ -196,35 +294,46 @@ pub fn verify_signature(
         .parse()
         .map_err(|_| Error::webhook("header webhook-timestamp is not Unix seconds"))?;
     let signatures = header(SIGNATURE_HEADER)?;
-    let tolerance = i64::try_from(tolerance.as_secs()).unwrap_or(i64::MAX);
-    if timestamp < now.saturating_sub(tolerance) {
+    // At most a day in seconds, so the comparison below cannot overflow; abs_diff cannot
+    // either, whatever the two timestamps are.
+    if timestamp.abs_diff(now) > tolerance.as_secs() {
+        return Err(Error::webhook(if timestamp < now {
+            "webhook timestamp is too old (outside the tolerance)"
+        } else {
+            "webhook timestamp is in the future (outside the tolerance)"
+        }));
+    }
+    let candidates: Vec<&str> = signatures.split(' ').filter(|s| !s.is_empty()).collect();
+    if candidates.len() > MAX_SIGNATURES {
+        return Err(Error::webhook(format!(
+            "header webhook-signature has more than {MAX_SIGNATURES} signatures"
+        )));
+    }
+    let decoded: Vec<Vec<u8>> = candidates
+        .iter()
+        .filter_map(|c| c.strip_prefix("v1,"))
+        .filter_map(|encoded| STANDARD.decode(encoded).ok())
+        .collect();
+    let saw_v1 = candidates.iter().any(|c| c.starts_with("v1,"));
+    if !saw_v1 {
         return Err(Error::webhook(
-            "webhook timestamp is too old (outside the tolerance)",
+            "header webhook-signature has no v1 signature",
         ));
     }
-    if timestamp > now.saturating_add(tolerance) {
-        return Err(Error::webhook(
-            "webhook timestamp is in the future (outside the tolerance)",
-        ));
-    }
-    let mut saw_v1 = false;
-    for candidate in signatures.split(' ').filter(|s| !s.is_empty()) {
-        let Some(encoded) = candidate.strip_prefix("v1,") else {
-            continue;
-        };
-        saw_v1 = true;
-        let Ok(raw) = STANDARD.decode(encoded) else {
-            continue;
-        };
-        if secret.mac(id, timestamp, body).verify_slice(&raw).is_ok() {
-            return Ok(());
+    let mut matched = subtle::Choice::from(0);
+    for secret in secrets {
+        let expected = secret.tag(id, timestamp, body);
+        for raw in &decoded {
+            // Every candidate is compared, matched or not, so the time taken does not say
+            // which one (or which secret) matched.
+            matched |= raw.as_slice().ct_eq(expected.as_slice());
         }
     }
-    Err(Error::webhook(if saw_v1 {
-        "no webhook signature matches"
+    if bool::from(matched) {
+        Ok(())
     } else {
-        "header webhook-signature has no v1 signature"
-    }))
+        Err(Error::webhook("no webhook signature matches"))
+    }
 }
 
 /// Verifies a delivery and reads its event (protocol §7).
@@ -235,11 +344,28 @@ pub fn verify(
     tolerance: Duration,
     now: i64,
 ) -> Result<Event, Error> {
-    verify_signature(secret, headers, body, tolerance, now)?;
+    verify_any(std::slice::from_ref(secret), headers, body, tolerance, now)
+}
+
+/// [`verify`] with several secrets (a key rotation): any one of them verifies.
+pub fn verify_any(
+    secrets: &[WebhookSecret],
+    headers: &dyn HeaderSource,
+    body: &[u8],
+    tolerance: Duration,
+    now: i64,
+) -> Result<Event, Error> {
+    verify_signature_any(secrets, headers, body, tolerance, now)?;
     let id = headers.header(ID_HEADER).unwrap_or_default().to_owned();
-    let parsed: EventBody = serde_json::from_slice(body)
-        .map_err(|e| Error::webhook(format!("webhook body is not a valid event: {e}")))?;
-    let bad_data = |e: serde_json::Error| Error::webhook(format!("webhook data is not valid: {e}"));
+    let parsed: EventBody = serde_json::from_slice(body).map_err(|e| {
+        Error::webhook(format!(
+            "webhook body is not a valid event: {}",
+            serde_detail(&e)
+        ))
+    })?;
+    let bad_data = |e: serde_json::Error| {
+        Error::webhook(format!("webhook data is not valid: {}", serde_detail(&e)))
+    };
     let data = match &parsed.event_type {
         EventType::Unknown(_) => EventData::Unknown(parsed.data),
         t if t.is_refund() => EventData::Refund(Box::new(
@@ -255,4 +381,163 @@ pub fn verify(
         timestamp: parsed.timestamp,
         data,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_763_763_526;
+
+    fn secret() -> WebhookSecret {
+        WebhookSecret::from_key(b"0123456789abcdef0123456789abcdef".to_vec())
+    }
+
+    fn headers(signature: String) -> Vec<(String, String)> {
+        vec![
+            (ID_HEADER.into(), "msg_1".into()),
+            (TIMESTAMP_HEADER.into(), NOW.to_string()),
+            (SIGNATURE_HEADER.into(), signature),
+        ]
+    }
+
+    #[test]
+    fn the_body_is_hashed_once_per_secret_not_once_per_candidate() {
+        let body = vec![b'x'; 1 << 20];
+        let good = secret().sign("msg_1", NOW, &body);
+        let wrong = WebhookSecret::from_key(b"other".to_vec()).sign("msg_1", NOW, &body);
+        // The matching signature last, after the most wrong ones the header may carry.
+        let mut candidates = vec![wrong; MAX_SIGNATURES - 1];
+        candidates.push(good);
+        let h = headers(candidates.join(" "));
+        let before = hmacs_so_far();
+        verify_signature(&secret(), &h, &body, DEFAULT_TOLERANCE, NOW).unwrap();
+        assert_eq!(hmacs_so_far() - before, 1);
+
+        // Two secrets (a rotation): two HMACs, whichever matches.
+        let before = hmacs_so_far();
+        let rotated = [WebhookSecret::from_key(b"old".to_vec()), secret()];
+        verify_signature_any(&rotated, &h, &body, DEFAULT_TOLERANCE, NOW).unwrap();
+        assert_eq!(hmacs_so_far() - before, 2);
+    }
+
+    #[test]
+    fn two_hundred_candidates_are_refused_before_any_hmac() {
+        let body = vec![b'x'; 1 << 20];
+        let good = secret().sign("msg_1", NOW, &body);
+        let h = headers(vec![good; 200].join(" "));
+        let before = hmacs_so_far();
+        let e = verify_signature(&secret(), &h, &body, DEFAULT_TOLERANCE, NOW).unwrap_err();
+        assert_eq!(hmacs_so_far() - before, 0);
+        assert_eq!(e.kind(), crate::ErrorKind::Webhook);
+        assert_eq!(
+            e.to_string(),
+            "header webhook-signature has more than 16 signatures"
+        );
+        // The cap itself is allowed.
+        let h = headers(vec![secret().sign("msg_1", NOW, &body); 16].join(" "));
+        verify_signature(&secret(), &h, &body, DEFAULT_TOLERANCE, NOW).unwrap();
+    }
+
+    #[test]
+    fn too_many_secrets_are_an_option_error() {
+        let body = b"{}";
+        let h = headers(secret().sign("msg_1", NOW, body));
+        let many = vec![secret(); MAX_SECRETS + 1];
+        let e = verify_signature_any(&many, &h, body, DEFAULT_TOLERANCE, NOW).unwrap_err();
+        assert!(e.is_validation());
+        assert_eq!(
+            e.to_string(),
+            "secret: at most 8 webhook secrets may be given at once"
+        );
+        assert!(
+            verify_signature_any(&many[..MAX_SECRETS], &h, body, DEFAULT_TOLERANCE, NOW).is_ok()
+        );
+        assert!(verify_signature_any(&[], &h, body, DEFAULT_TOLERANCE, NOW).is_err());
+    }
+
+    #[test]
+    fn huge_tolerances_are_a_validation_error_not_an_overflow() {
+        let body = b"{}";
+        let h = headers(secret().sign("msg_1", NOW, body));
+        for tolerance in [
+            Duration::MAX,
+            Duration::from_secs(u64::MAX / 2),
+            Duration::from_secs(86_401),
+        ] {
+            let e = verify_signature(&secret(), &h, body, tolerance, NOW).unwrap_err();
+            assert!(e.is_validation(), "{e:?}");
+            assert_eq!(e.code(), None);
+            assert_eq!(
+                e.to_string(),
+                "tolerance: must be between 0 and 86400 seconds"
+            );
+        }
+        assert!(verify_signature(&secret(), &h, body, crate::duration::MAX_DURATION, NOW).is_ok());
+        // Extreme clocks and timestamps do not overflow either.
+        for now in [i64::MIN, i64::MAX] {
+            let e = verify_signature(&secret(), &h, body, DEFAULT_TOLERANCE, now).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Webhook);
+        }
+    }
+
+    #[test]
+    fn secrets_compare_by_value_and_wipe_on_drop() {
+        fn wipes<T: zeroize::ZeroizeOnDrop>() {}
+        wipes::<WebhookSecret>();
+        wipes::<crate::Secret>();
+        assert_eq!(secret(), secret());
+        assert_ne!(
+            secret(),
+            WebhookSecret::from_key(b"0123456789abcdef0123456789abcdeF".to_vec())
+        );
+        assert_ne!(secret(), WebhookSecret::from_key(b"0123".to_vec()));
+        assert_eq!(crate::Secret::new("sk_1"), crate::Secret::new("sk_1"));
+        assert_ne!(crate::Secret::new("sk_1"), crate::Secret::new("sk_2"));
+    }
+
+    #[test]
+    fn event_debug_masks_tokens_and_card_data() {
+        let data = serde_json::json!({
+            "status": "SUCCESS", "trade_id": "tr_1", "payment_token": "tok_SECRETTOKEN99",
+            "payment_method_data": {"card": {"number": "4242424242424242", "cvc": "987",
+                "exp_month": "11", "exp_year": "2031"}},
+            "auth_code": "28763443825664731"
+        });
+        let body = EventBody {
+            event_type: EventType::from_wire("trade.succeeded"),
+            timestamp: "2026-11-21T22:18:46Z".into(),
+            data: data.clone(),
+        };
+        let unknown = EventData::Unknown(data.clone());
+        let trade = EventData::Trade(Box::new(serde_json::from_value(data).unwrap()));
+        for text in [
+            format!("{body:?}"),
+            format!("{unknown:?}"),
+            format!("{trade:?}"),
+        ] {
+            for secret in [
+                "tok_SECRETTOKEN99",
+                "4242424242424242",
+                "987",
+                "2031",
+                "28763443825664731",
+            ] {
+                assert!(!text.contains(secret), "{secret} in {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn error_texts_leave_out_the_values_serde_quotes() {
+        let body = br#"{"type":"trade.succeeded","timestamp":"t","data":{"status":"SUCCESS","metadata":"tok_SECRETTOKEN99"}}"#;
+        let h = headers(secret().sign("msg_1", NOW, body));
+        let e = verify(&secret(), &h, body, DEFAULT_TOLERANCE, NOW).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.starts_with("webhook data is not valid: invalid type"),
+            "{text}"
+        );
+        assert!(!text.contains("SECRETTOKEN"), "{text}");
+    }
 }

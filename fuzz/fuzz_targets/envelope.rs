@@ -20,11 +20,11 @@ fuzz_target!(|data: &[u8]| {
     // A signed envelope is trusted as it is.
     let opened = open_response(&secret, data, Some(&secret.sign(data))).expect("signed");
     assert_eq!(opened, envelope);
-    // Unsigned, only an authentication answer gets through.
+    // Unsigned, only a `1000xxxx` authentication answer gets through (protocol §9).
     let unsigned = open_response(&secret, data, None);
     assert_eq!(
         unsigned.is_ok(),
-        envelope.class() == tradepay_types::CodeClass::Authentication
+        tradepay_types::code::may_come_unsigned(&envelope.code)
     );
     if let Ok(trade) = envelope.data_as::<Trade>() {
         let json = serde_json::to_value(&trade).expect("trade serializes");

@@ -29,11 +29,24 @@ fn verify_webhook(
     tolerance: f64,
     now: Option<i64>,
 ) -> PyResult<models::PyEvent> {
+    errors::guard(py, false, || {
+        verify(py, &body, &headers, secret, tolerance, now)
+    })
+}
+
+fn verify(
+    py: Python<'_>,
+    body: &[u8],
+    headers: &Vec<(String, String)>,
+    secret: &str,
+    tolerance: f64,
+    now: Option<i64>,
+) -> PyResult<models::PyEvent> {
     let tolerance: Duration = convert::seconds(py, "tolerance", tolerance)?;
     let result = match now {
-        None => tradepay_transport::webhook::verify(&body, &headers, secret, tolerance),
+        None => tradepay_transport::webhook::verify(body, headers, secret, tolerance),
         Some(now) => WebhookSecret::parse(secret)
-            .and_then(|key| tradepay_types::webhook::verify(&key, &headers, &body, tolerance, now))
+            .and_then(|key| tradepay_types::webhook::verify(&key, headers, body, tolerance, now))
             .map_err(tradepay_transport::Error::from),
     };
     result

@@ -169,6 +169,7 @@ class Client:
         timeout: float = 30.0,
         deadline: Optional[float] = None,
         allow_insecure_http: bool = False,
+        connect_timeout: Optional[float] = None,
     ) -> Self: ...
     def pay(
         self,
@@ -250,6 +251,7 @@ class AsyncClient:
         timeout: float = 30.0,
         deadline: Optional[float] = None,
         allow_insecure_http: bool = False,
+        connect_timeout: Optional[float] = None,
     ) -> Self: ...
     def pay(
         self,

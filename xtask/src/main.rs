@@ -10,6 +10,7 @@ mod fuzz;
 mod node;
 mod python;
 mod rust;
+mod soak;
 mod util;
 mod webhooks;
 
@@ -18,11 +19,12 @@ use util::Result;
 /// One suite of `cargo xtask test`.
 type Step = (&'static str, fn() -> Result);
 
-const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | codegen>
+const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | soak [N] | codegen>
   test     fmt, clippy, every Rust test, vectors, webhook cross-check, browser, Python, Node
   demo     run the Rust quickstart against the embedded sandbox
   bench    benchmarks, each printed as a ratio against a baseline measured in the same run
   fuzz     run the cargo-fuzz targets (default 60 s each)
+  soak     the Rust, Python and Node chaos tests with N operations each (default 100000), timed
   codegen  regenerate the conformance vectors in tests/vectors (signatures computed by Python's
            hmac, independently of the Rust code) and check they match what is committed";
 
@@ -33,6 +35,7 @@ fn main() {
         Some("demo") => rust::demo(),
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("soak") => soak::run_soak(&args[1..]),
         Some("codegen") => codegen(),
         _ => {
             eprintln!("{USAGE}");

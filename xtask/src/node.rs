@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::util::{cargo, root, run, target_dir, Result};
 
-fn package_dir() -> PathBuf {
+pub(crate) fn package_dir() -> PathBuf {
     root().join("bindings").join("node")
 }
 
@@ -40,7 +40,7 @@ fn addon_name() -> Result<String> {
 /// `cargo build` of the addon (debug for tests, release for the benchmark) in the shared
 /// target dir, copied to the name `native.js` loads. Built without `--target` so that it
 /// shares the tree every other step uses.
-fn build_addon(release: bool) -> Result {
+pub(crate) fn build_addon(release: bool) -> Result {
     let mut cmd = cargo();
     cmd.args(["build", "-p", "tradepay-node"]);
     if release {
@@ -74,7 +74,7 @@ fn npm() -> Command {
 /// Not `npm ci`: npm leaves other platforms' optional packages of @napi-rs/cli out of the
 /// lock file and `npm ci` then refuses it as out of sync; `npm install` follows the same
 /// lock file and leaves it unchanged.
-fn npm_install() -> Result {
+pub(crate) fn npm_install() -> Result {
     if !crate::util::have("node") || !crate::util::have("npm") {
         return Err("node and npm are needed for the Node suite (Node 18 or newer)".into());
     }

@@ -229,11 +229,8 @@ def test_huge_int_amount_is_a_validation_error(client: tradepay.Client) -> None:
 # -- 5. a cancelled micropay is reversed in the background ------------------------------
 
 
-# The background reversal is the transport's (a drop guard on the micropay future); until
-# that is merged these fail for exactly that reason, and strict xfail says when it lands.
-needs_background_reversal = pytest.mark.xfail(
-    strict=True, reason="the transport does not reverse a dropped micropay in the background yet"
-)
+# The background reversal is the transport's (a drop guard on the micropay future); the
+# binding's part is to drop the future promptly on Ctrl-C and on asyncio cancellation.
 
 
 def _wait_closed(sandbox: tradepay.Sandbox, order_id: str, within: float = 20.0, absent_ok: bool = False) -> None:
@@ -255,7 +252,6 @@ def _micropay_args(auth_code: str) -> dict:
     return dict(merchant_id="m_cancel", order_id=new_id(), amount="3.00", currency="USD", auth_code=auth_code, deadline=30.0)
 
 
-@needs_background_reversal
 def test_keyboard_interrupt_during_a_micropay_reverses_it(sandbox: tradepay.Sandbox, client: tradepay.Client) -> None:
     # Ending 3: PENDING until reversed; the flow polls it, and Ctrl-C arrives meanwhile.
     args = _micropay_args("1357246803")
@@ -283,7 +279,6 @@ def test_keyboard_interrupt_while_the_pay_is_held_reverses_it(sandbox: tradepay.
     _wait_closed(sandbox, args["order_id"], absent_ok=True)
 
 
-@needs_background_reversal
 def test_asyncio_cancellation_of_a_micropay_reverses_it(sandbox: tradepay.Sandbox) -> None:
     pending = _micropay_args("1357246803")
     held = _micropay_args("1357246804")

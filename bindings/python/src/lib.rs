@@ -37,16 +37,16 @@ fn verify_webhook(
 fn verify(
     py: Python<'_>,
     body: &[u8],
-    headers: &Vec<(String, String)>,
+    headers: &[(String, String)],
     secret: &str,
     tolerance: f64,
     now: Option<i64>,
 ) -> PyResult<models::PyEvent> {
     let tolerance: Duration = convert::seconds(py, "tolerance", tolerance)?;
     let result = match now {
-        None => tradepay_transport::webhook::verify(body, headers, secret, tolerance),
+        None => tradepay_transport::webhook::verify(body, &headers, secret, tolerance),
         Some(now) => WebhookSecret::parse(secret)
-            .and_then(|key| tradepay_types::webhook::verify(&key, headers, body, tolerance, now))
+            .and_then(|key| tradepay_types::webhook::verify(&key, &headers, body, tolerance, now))
             .map_err(tradepay_transport::Error::from),
     };
     result

@@ -72,5 +72,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(models::_known_values, m)?)?;
     m.add_function(wrap_pyfunction!(logging::_sync_log_level, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_after_fork_in_child, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::_wait_background, m)?)?;
     Ok(())
 }

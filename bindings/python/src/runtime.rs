@@ -127,3 +127,23 @@ impl ContextExt for TradepayRuntime {
             .unwrap_or_default()
     }
 }
+
+/// Waits (GIL released) until no background reversal of a cancelled micropay is running, or
+/// `timeout` seconds have passed; true if none is left. Registered with `atexit`: a Ctrl-C
+/// that ends a script must not end the reversal of the micropay it interrupted.
+#[pyo3::pyfunction]
+pub fn _wait_background(py: pyo3::Python<'_>, timeout: f64) -> pyo3::PyResult<bool> {
+    let timeout = crate::convert::seconds(py, "timeout", timeout)?;
+    Ok(py.detach(|| {
+        let until = std::time::Instant::now() + timeout;
+        loop {
+            if tradepay_transport::background_reversals() == 0 {
+                return true;
+            }
+            if std::time::Instant::now() >= until {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }))
+}

@@ -7,6 +7,8 @@ import _thread
 import asyncio
 import os
 import pickle
+import subprocess
+import sys
 import threading
 import time
 from decimal import Decimal
@@ -296,3 +298,20 @@ def test_asyncio_cancellation_of_a_micropay_reverses_it(sandbox: tradepay.Sandbo
     time.sleep(1.5)
     _wait_closed(sandbox, pending["order_id"])
     _wait_closed(sandbox, held["order_id"], absent_ok=True)
+
+
+def test_a_ctrl_c_that_ends_the_program_still_reverses_its_micropay(sandbox: tradepay.Sandbox) -> None:
+    # The usual Ctrl-C: nothing catches it and the program exits. The REVERSAL is held at the
+    # gateway for a second, so a process that exited at once would take it down unfinished.
+    sandbox.set_faults([{"kind": "delay", "trans_type": "REVERSAL", "delay_ms": 1000, "count": 1}])
+    order_id = new_id()
+    script = f"""
+import _thread, threading, tradepay
+c = tradepay.Client(base_url={sandbox.url!r}, access_no={sandbox.access_no!r}, secret={sandbox.secret!r})
+threading.Timer(0.8, _thread.interrupt_main).start()
+c.micropay(merchant_id="m_cancel", order_id={order_id!r}, amount="3.00", currency="USD",
+           auth_code="1357246803", deadline=30)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=90)
+    assert proc.returncode != 0 and b"KeyboardInterrupt" in proc.stderr, proc.stderr[-2000:]
+    _wait_closed(sandbox, order_id, within=5)

@@ -315,3 +315,29 @@ c.micropay(merchant_id="m_cancel", order_id={order_id!r}, amount="3.00", currenc
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=90)
     assert proc.returncode != 0 and b"KeyboardInterrupt" in proc.stderr, proc.stderr[-2000:]
     _wait_closed(sandbox, order_id, within=5)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_child_does_not_wait_for_the_parents_reversals(sandbox: tradepay.Sandbox) -> None:
+    sandbox.set_faults([{"kind": "delay", "trans_type": "REVERSAL", "delay_ms": 3000, "count": 1}])
+
+    async def cancel_one() -> None:
+        async with make_async(sandbox) as c:
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(c.micropay(**_micropay_args("1357246803")), timeout=0.8)
+
+    asyncio.run(cancel_one())
+    time.sleep(0.2)
+    assert not _native._wait_background(0.0)  # the parent's reversal is held at the gateway
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        code = 1
+        try:
+            started = time.monotonic()
+            code = 0 if _native._wait_background(10.0) and time.monotonic() - started < 1 else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert _native._wait_background(20.0)  # and the parent's own reversal did finish

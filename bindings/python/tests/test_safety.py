@@ -322,10 +322,12 @@ c.micropay(merchant_id="m_cancel", order_id={order_id!r}, amount="3.00", currenc
 def test_a_forked_child_does_not_wait_for_the_parents_reversals(sandbox: tradepay.Sandbox) -> None:
     sandbox.set_faults([{"kind": "delay", "trans_type": "REVERSAL", "delay_ms": 3000, "count": 1}])
 
+    args = _micropay_args("1357246803")
+
     async def cancel_one() -> None:
         async with make_async(sandbox) as c:
             with pytest.raises(asyncio.TimeoutError):
-                await asyncio.wait_for(c.micropay(**_micropay_args("1357246803")), timeout=0.8)
+                await asyncio.wait_for(c.micropay(**args), timeout=0.8)
 
     asyncio.run(cancel_one())
     time.sleep(0.2)
@@ -340,4 +342,4 @@ def test_a_forked_child_does_not_wait_for_the_parents_reversals(sandbox: tradepa
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-    assert _native._wait_background(20.0)  # and the parent's own reversal did finish
+    _wait_closed(sandbox, args["order_id"])  # and the parent's own reversal did finish

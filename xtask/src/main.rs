@@ -13,6 +13,7 @@ mod node;
 mod platform;
 mod python;
 mod rust;
+mod soak;
 mod util;
 mod versions;
 mod webhooks;
@@ -23,11 +24,12 @@ use util::Result;
 /// One suite of `cargo xtask test`.
 type Step = (&'static str, fn() -> Result);
 
-const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | codegen | audit | dist>
+const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | soak [N] | codegen | audit | dist>
   test     fmt, clippy, every Rust test, vectors, audit, versions, workflows, dist, webhook cross-check, browser, Python, Node
   demo     run the Rust quickstart against the embedded sandbox
   bench    benchmarks, each printed as a ratio against a baseline measured in the same run
   fuzz     run the cargo-fuzz targets (default 60 s each)
+  soak     the Rust, Python and Node chaos tests with N operations each (default 100000), timed
   codegen  regenerate the conformance vectors in tests/vectors (signatures computed by Python's
            hmac, independently of the Rust code) and check they match what is committed
   dist     the wheel, sdist, npm packages and crates users install, into dist/
@@ -40,6 +42,7 @@ fn main() {
         Some("demo") => rust::demo(),
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("soak") => soak::run_soak(&args[1..]),
         Some("codegen") => codegen(),
         Some("audit") => audit::run_audit(),
         Some("dist") => dist::run_dist(),

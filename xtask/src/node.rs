@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::util::{cargo, root, run, target_dir, Result};
 
-fn package_dir() -> PathBuf {
+pub(crate) fn package_dir() -> PathBuf {
     root().join("bindings").join("node")
 }
 

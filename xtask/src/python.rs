@@ -21,7 +21,7 @@ fn venv_dir(python: &Path) -> PathBuf {
 }
 
 /// A command run inside the venv: its bin/ first on PATH, the shared target dir for cargo.
-fn in_venv(python: &Path, program: &str) -> Command {
+pub(crate) fn in_venv(python: &Path, program: &str) -> Command {
     let dir = venv_dir(python);
     let bin = dir.join("bin");
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -52,10 +52,13 @@ fn examples() -> Result<Vec<PathBuf>> {
 pub fn test() -> Result {
     let python = venv(TOOLS)?;
     let binding = root().join("bindings/python");
+    // With the hooks the suite uses to provoke a panic; wheels never have them.
     run(in_venv(&python, "maturin")
-        .args(["develop", "--quiet"])
+        .args(["develop", "--quiet", "--features", "test-hooks"])
         .current_dir(&binding))?;
-    run(in_venv(&python, "python").args(["-m", "pytest", "-q", "bindings/python/tests"]))?;
+    run(in_venv(&python, "python")
+        .args(["-m", "pytest", "-q", "bindings/python/tests"])
+        .env("TRADEPAY_TEST_HOOKS", "1"))?;
     run(in_venv(&python, "python")
         .args(["-m", "mypy", "--strict", "--no-incremental"])
         .args(examples()?))?;
@@ -102,11 +105,19 @@ fn fresh_install() -> Result {
         .current_dir(std::env::temp_dir()))
 }
 
-pub fn bench() -> Result {
+/// A release build of the package in the shared venv (the next `cargo xtask test` puts the
+/// debug build back); returns the venv's python.
+pub(crate) fn develop_release(extra: &[&str]) -> Result<PathBuf> {
     let mut packages = TOOLS.to_vec();
-    packages.extend_from_slice(BENCH_TOOLS);
+    packages.extend_from_slice(extra);
     let python = venv(&packages)?;
-    let binding = root().join("bindings/python");
+    run(in_venv(&python, "maturin")
+        .args(["develop", "--release", "--quiet"])
+        .current_dir(root().join("bindings/python")))?;
+    Ok(python)
+}
+
+pub fn bench() -> Result {
     run(crate::util::cargo().args([
         "build",
         "--release",
@@ -115,11 +126,7 @@ pub fn bench() -> Result {
         "--bin",
         "tradepay-sandbox",
     ]))?;
-    // A release build of the package, installed over the debug one the tests use (the next
-    // `cargo xtask test` puts the debug build back).
-    run(in_venv(&python, "maturin")
-        .args(["develop", "--release", "--quiet"])
-        .current_dir(&binding))?;
+    let python = develop_release(BENCH_TOOLS)?;
     let sandbox = target_dir().join("release").join("tradepay-sandbox");
     run(in_venv(&python, "python")
         .arg("bindings/python/bench/bench.py")

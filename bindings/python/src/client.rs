@@ -67,18 +67,24 @@ struct Config {
     max_retries: u32,
     timeout: Duration,
     deadline: Option<Duration>,
+    connect_timeout: Option<Duration>,
     allow_insecure_http: bool,
 }
 
 impl Config {
     fn build(&self) -> Result<transport::Client, transport::Error> {
-        transport::Client::builder()
+        let builder = transport::Client::builder()
             .base_url(self.base_url.clone())
             .access_no(self.access_no.clone())
             .secret(self.secret.clone())
             .max_retries(self.max_retries)
             .timeout(self.timeout)
-            .deadline_opt(self.deadline)
+            .deadline_opt(self.deadline);
+        let builder = match self.connect_timeout {
+            Some(t) => builder.connect_timeout(t),
+            None => builder,
+        };
+        builder
             .allow_insecure_http(self.allow_insecure_http)
             .user_agent(format!("tradepay-python/{}", env!("CARGO_PKG_VERSION")))
             .build()
@@ -107,6 +113,7 @@ impl Core {
         max_retries: u32,
         timeout: f64,
         deadline: Option<f64>,
+        connect_timeout: Option<f64>,
         allow_insecure_http: bool,
     ) -> PyResult<Core> {
         let config = Config {
@@ -117,6 +124,9 @@ impl Core {
             timeout: convert::seconds(py, "timeout", timeout)?,
             deadline: deadline
                 .map(|d| convert::seconds(py, "deadline", d))
+                .transpose()?,
+            connect_timeout: connect_timeout
+                .map(|d| convert::seconds(py, "connect_timeout", d))
                 .transpose()?,
             allow_insecure_http,
         };
@@ -197,6 +207,9 @@ enum Call {
     Close(OrderRef, String),
     WaitFinal(OrderRef, String, Duration),
     Micropay(Box<PayRequest>, Duration),
+    /// Panics inside the call's future: only in builds for the test suite.
+    #[cfg(feature = "test-hooks")]
+    Panic,
 }
 
 /// A call's result, turned into a Python object where the GIL is held. Moved once per
@@ -230,6 +243,11 @@ async fn execute(client: transport::Client, call: Call) -> Result<Output, transp
         Call::Close(order, m) => Output::Trade(client.close_order(order, &m).await?),
         Call::WaitFinal(order, m, t) => Output::Trade(client.wait_final(order, &m, t).await?),
         Call::Micropay(req, d) => Output::Trade(client.micropay(*req, d).await?),
+        #[cfg(feature = "test-hooks")]
+        Call::Panic => {
+            tokio::task::yield_now().await;
+            panic!("deliberate panic inside a call (test hook)")
+        }
     })
 }
 
@@ -238,23 +256,27 @@ const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
 fn run_blocking(py: Python<'_>, core: &Core, call: Call) -> PyResult<Output> {
     let client = core.client(py)?;
-    let outcome = py.detach(move || {
-        runtime::get().block_on(async move {
-            let request = execute(client, call);
-            tokio::pin!(request);
-            let start = tokio::time::Instant::now() + SIGNAL_CHECK;
-            let mut tick = tokio::time::interval_at(start, SIGNAL_CHECK);
-            loop {
-                tokio::select! {
-                    result = &mut request => return Ok(result),
-                    _ = tick.tick() => {
-                        // A KeyboardInterrupt drops the request, which cancels it.
-                        Python::attach(|py| py.check_signals())?;
+    // A panic inside the call unwinds out of block_on on this thread; the request may have
+    // gone out, so its outcome is unknown.
+    let outcome = errors::guard(py, true, || {
+        Ok(py.detach(move || {
+            runtime::get().block_on(async move {
+                let request = execute(client, call);
+                tokio::pin!(request);
+                let start = tokio::time::Instant::now() + SIGNAL_CHECK;
+                let mut tick = tokio::time::interval_at(start, SIGNAL_CHECK);
+                loop {
+                    tokio::select! {
+                        result = &mut request => return Ok(result),
+                        _ = tick.tick() => {
+                            // A KeyboardInterrupt drops the request, which cancels it.
+                            Python::attach(|py| py.check_signals())?;
+                        }
                     }
                 }
-            }
-        })
-    });
+            })
+        }))
+    })?;
     match outcome {
         Ok(Ok(output)) => Ok(output),
         Ok(Err(e)) => Err(errors::raise(py, &e)),
@@ -264,7 +286,11 @@ fn run_blocking(py: Python<'_>, core: &Core, call: Call) -> PyResult<Output> {
 
 fn run_async<'py>(py: Python<'py>, core: &Core, call: Call) -> PyResult<Bound<'py, PyAny>> {
     let client = core.client(py)?;
-    let work = async move { execute(client, call).await.map_err(|e| ErrorInfo::from(&e)) };
+    // Wrapped so that a panic in the call still completes the asyncio future (an abandoned
+    // future would make `await` hang forever).
+    let work = errors::CatchPanic(Box::pin(async move {
+        execute(client, call).await.map_err(|e| ErrorInfo::from(&e))
+    }));
     match completer::spawn(py, work)? {
         Ok(fut) => Ok(fut),
         Err(work) => fallback(py, work),
@@ -336,7 +362,7 @@ macro_rules! client_methods {
         #[pymethods]
         impl $ty {
             #[new]
-            #[pyo3(signature = (*, base_url, access_no, secret, max_retries = 2, timeout = 30.0, deadline = None, allow_insecure_http = false))]
+            #[pyo3(signature = (*, base_url, access_no, secret, max_retries = 2, timeout = 30.0, deadline = None, allow_insecure_http = false, connect_timeout = None))]
             #[allow(clippy::too_many_arguments)]
             fn new(
                 py: Python<'_>,
@@ -347,9 +373,12 @@ macro_rules! client_methods {
                 timeout: f64,
                 deadline: Option<f64>,
                 allow_insecure_http: bool,
+                connect_timeout: Option<f64>,
             ) -> PyResult<Self> {
-                Ok($ty {
-                    core: Core::new(py, base_url, access_no, secret, max_retries, timeout, deadline, allow_insecure_http)?,
+                errors::guard(py, false, || {
+                    Ok($ty {
+                        core: Core::new(py, base_url, access_no, secret, max_retries, timeout, deadline, connect_timeout, allow_insecure_http)?,
+                    })
                 })
             }
 
@@ -372,18 +401,22 @@ macro_rules! client_methods {
                 payment_mode: Option<String>,
                 payment_token: Option<String>,
             ) -> PyResult<$ret> {
-                let req = pay_request(
-                    merchant_id, order_id, amount, currency, Some(payment_method), return_url,
-                    payment_method_data, customer_id, metadata, notify_url, payment_mode, payment_token,
-                )?;
-                $run(py, &self.core, Call::Pay(Box::new(req)))
+                errors::guard(py, false, || {
+                    let req = pay_request(
+                        merchant_id, order_id, amount, currency, Some(payment_method), return_url,
+                        payment_method_data, customer_id, metadata, notify_url, payment_mode, payment_token,
+                    )?;
+                    $run(py, &self.core, Call::Pay(Box::new(req)))
+                })
             }
 
             /// Reads an order (QUERY) by `trade_id` or `order_id`.
             #[pyo3(signature = (*, merchant_id, trade_id = None, order_id = None))]
             fn query<'py>(&self, py: Python<'py>, merchant_id: String, trade_id: Option<String>, order_id: Option<String>) -> PyResult<$ret> {
-                let order = convert::order_ref(py, trade_id, order_id)?;
-                $run(py, &self.core, Call::Query(order, merchant_id))
+                errors::guard(py, false, || {
+                    let order = convert::order_ref(py, trade_id, order_id)?;
+                    $run(py, &self.core, Call::Query(order, merchant_id))
+                })
             }
 
             /// Refunds part or all of a paid order (REFUND). Idempotent by `refund_id`.
@@ -400,35 +433,43 @@ macro_rules! client_methods {
                 reason: Option<String>,
                 notify_url: Option<String>,
             ) -> PyResult<$ret> {
-                let req = RefundRequest {
-                    merchant_id,
-                    order: convert::order_ref(py, trade_id, order_id)?,
-                    refund_id,
-                    amount: convert::amount(amount)?,
-                    reason,
-                    notify_url,
-                };
-                $run(py, &self.core, Call::Refund(Box::new(req)))
+                errors::guard(py, false, || {
+                    let req = RefundRequest {
+                        merchant_id,
+                        order: convert::order_ref(py, trade_id, order_id)?,
+                        refund_id,
+                        amount: convert::amount(amount)?,
+                        reason,
+                        notify_url,
+                    };
+                    $run(py, &self.core, Call::Refund(Box::new(req)))
+                })
             }
 
             /// Reads a refund (REFUND_QUERY).
             #[pyo3(signature = (*, merchant_id, refund_id))]
             fn refund_query<'py>(&self, py: Python<'py>, merchant_id: String, refund_id: String) -> PyResult<$ret> {
-                $run(py, &self.core, Call::RefundQuery(refund_id, merchant_id))
+                errors::guard(py, false, || {
+                    $run(py, &self.core, Call::RefundQuery(refund_id, merchant_id))
+                })
             }
 
             /// Cancels a payment whatever its state (REVERSAL); a paid one is refunded in full.
             #[pyo3(signature = (*, merchant_id, trade_id = None, order_id = None))]
             fn reverse<'py>(&self, py: Python<'py>, merchant_id: String, trade_id: Option<String>, order_id: Option<String>) -> PyResult<$ret> {
-                let order = convert::order_ref(py, trade_id, order_id)?;
-                $run(py, &self.core, Call::Reverse(order, merchant_id))
+                errors::guard(py, false, || {
+                    let order = convert::order_ref(py, trade_id, order_id)?;
+                    $run(py, &self.core, Call::Reverse(order, merchant_id))
+                })
             }
 
             /// Closes a pending order (CLOSE).
             #[pyo3(signature = (*, merchant_id, trade_id = None, order_id = None))]
             fn close_order<'py>(&self, py: Python<'py>, merchant_id: String, trade_id: Option<String>, order_id: Option<String>) -> PyResult<$ret> {
-                let order = convert::order_ref(py, trade_id, order_id)?;
-                $run(py, &self.core, Call::Close(order, merchant_id))
+                errors::guard(py, false, || {
+                    let order = convert::order_ref(py, trade_id, order_id)?;
+                    $run(py, &self.core, Call::Close(order, merchant_id))
+                })
             }
 
             /// QUERYs until SUCCESS, FAILED or CLOSED; at `timeout` seconds raises
@@ -442,9 +483,11 @@ macro_rules! client_methods {
                 order_id: Option<String>,
                 timeout: f64,
             ) -> PyResult<$ret> {
-                let order = convert::order_ref(py, trade_id, order_id)?;
-                let timeout = convert::seconds(py, "timeout", timeout)?;
-                $run(py, &self.core, Call::WaitFinal(order, merchant_id, timeout))
+                errors::guard(py, false, || {
+                    let order = convert::order_ref(py, trade_id, order_id)?;
+                    let timeout = convert::seconds(py, "timeout", timeout)?;
+                    $run(py, &self.core, Call::WaitFinal(order, merchant_id, timeout))
+                })
             }
 
             /// Pays with a scanned customer code, queries until final, and reverses at
@@ -464,13 +507,28 @@ macro_rules! client_methods {
                 metadata: Option<&Bound<'py, PyAny>>,
                 notify_url: Option<String>,
             ) -> PyResult<$ret> {
-                let mut req = pay_request(
-                    merchant_id, order_id, amount, currency, Some("micropay".into()), None,
-                    None, customer_id, metadata, notify_url, None, None,
-                )?;
-                req.payment_method_data = Some(PaymentMethodData::micropay(&auth_code));
-                let deadline = convert::seconds(py, "deadline", deadline)?;
-                $run(py, &self.core, Call::Micropay(Box::new(req), deadline))
+                errors::guard(py, false, || {
+                    let mut req = pay_request(
+                        merchant_id, order_id, amount, currency, Some("micropay".into()), None,
+                        None, customer_id, metadata, notify_url, None, None,
+                    )?;
+                    req.payment_method_data = Some(PaymentMethodData::micropay(&auth_code));
+                    let deadline = convert::seconds(py, "deadline", deadline)?;
+                    $run(py, &self.core, Call::Micropay(Box::new(req), deadline))
+                })
+            }
+
+            /// Panics before (`"entry"`) or inside (`"call"`) a call, to test that a panic
+            /// becomes a TradepayError; only in builds for the test suite.
+            #[cfg(feature = "test-hooks")]
+            #[doc(hidden)]
+            fn _test_panic<'py>(&self, py: Python<'py>, at: &str) -> PyResult<$ret> {
+                errors::guard(py, false, || {
+                    if at == "entry" {
+                        panic!("deliberate panic at a call's entry (test hook)");
+                    }
+                    $run(py, &self.core, Call::Panic)
+                })
             }
 
             /// Releases the connection pool; later calls raise RuntimeError.

@@ -73,7 +73,14 @@ impl Completer {
                 Err(_) => None,
             };
             let Some(fut) = fut else { continue };
-            if let Err(e) = resolve(py, fut.bind(py), outcome) {
+            let fut = fut.bind(py);
+            // A panic while building the result must still complete this future and must
+            // not leave the rest of the batch unresolved.
+            let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                resolve(py, fut, outcome)
+            }))
+            .unwrap_or_else(|payload| resolve(py, fut, Err(errors::from_panic(&*payload, true))));
+            if let Err(e) = done {
                 e.write_unraisable(py, None);
             }
         }

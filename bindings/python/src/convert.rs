@@ -18,9 +18,10 @@ fn invalid(py: Python<'_>, field: &str, message: impl Into<String>) -> PyErr {
 /// binary float cannot carry most decimal amounts exactly.
 pub fn amount(value: &Bound<'_, PyAny>) -> PyResult<Amount> {
     let py = value.py();
-    let text = if let Ok(s) = value.cast::<PyString>() {
-        s.to_cow()?.into_owned()
-    } else if value.cast::<PyFloat>().is_ok() {
+    if let Ok(s) = value.cast::<PyString>() {
+        return Amount::parse(&s.to_cow()?).map_err(|e| errors::raise(py, e));
+    }
+    let result = if value.cast::<PyFloat>().is_ok() {
         return Err(errors::to_py(
             py,
             ErrorInfo {
@@ -39,7 +40,14 @@ pub fn amount(value: &Bound<'_, PyAny>) -> PyResult<Amount> {
             "must be a str or decimal.Decimal, not a bool",
         ));
     } else if value.cast::<PyInt>().is_ok() {
-        value.str()?.to_cow()?.into_owned()
+        // Never through str(): a 5000-digit int raises ValueError there (and a bigger one
+        // takes quadratic time). Any int beyond i128 breaks the rule i128::MAX/MIN breaks.
+        let units = match value.extract::<i128>() {
+            Ok(units) => units,
+            Err(_) if value.lt(0)? => i128::MIN,
+            Err(_) => i128::MAX,
+        };
+        Amount::from_int(units)
     } else if value.is_instance(
         DECIMAL
             .get_or_try_init(py, || {
@@ -47,10 +55,19 @@ pub fn amount(value: &Bound<'_, PyAny>) -> PyResult<Amount> {
             })?
             .bind(py),
     )? {
-        // Fixed-point form: str(Decimal("1E+1")) would be "1E+1".
-        value
-            .call_method1("__format__", ("f",))?
-            .extract::<String>()?
+        // By its parts, never by its text: format(Decimal("1e100000000"), "f") writes a
+        // hundred million digits. The core checks the exponent before building anything.
+        let (sign, digits, exponent): (u8, Bound<'_, PyAny>, Bound<'_, PyAny>) =
+            value.call_method0("as_tuple")?.extract()?;
+        match exponent.extract::<i64>() {
+            Ok(exponent) => {
+                let digits: Vec<u8> = digits.extract()?;
+                Amount::from_decimal_parts(sign == 1, &digits, exponent)
+            }
+            // NaN, sNaN and Infinity (exponent "n", "N" or "F"): their text is short and the
+            // string rules name what is wrong with it.
+            Err(_) => Amount::parse(&value.str()?.to_cow()?),
+        }
     } else {
         return Err(invalid(
             py,
@@ -61,7 +78,7 @@ pub fn amount(value: &Bound<'_, PyAny>) -> PyResult<Amount> {
             ),
         ));
     };
-    Amount::parse(&text).map_err(|e| errors::raise(py, e))
+    result.map_err(|e| errors::raise(py, e))
 }
 
 /// `trade_id` and/or `order_id`.
@@ -170,8 +187,9 @@ pub fn metadata(value: &Bound<'_, PyAny>) -> PyResult<Metadata> {
     Ok(out)
 }
 
-/// Seconds (int or float) as a Duration; negative or non-finite values are refused.
+/// Seconds (int or float) as a Duration, with the core's one range and message for every
+/// duration a caller passes (negative, NaN, infinite or over a day is refused).
 pub fn seconds(py: Python<'_>, name: &str, value: f64) -> PyResult<std::time::Duration> {
-    std::time::Duration::try_from_secs_f64(value)
-        .map_err(|_| invalid(py, name, "must be a finite number of seconds, at least 0"))
+    tradepay_types::duration::from_secs_f64(name.to_owned(), value)
+        .map_err(|e| errors::raise(py, e))
 }

@@ -135,3 +135,67 @@ where
 {
     to_py(py, ErrorInfo::from(e))
 }
+
+/// The message of a panic's payload (`panic!("...")` gives a `&str` or a `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic with no message")
+}
+
+/// What a panic inside the Rust code becomes: a ProtocolError (a `TradepayError`, so that
+/// `except TradepayError` handles it like any other failure), never pyo3's PanicException,
+/// which derives from BaseException and escapes `except Exception`. A call that panicked may
+/// have sent its request, so its outcome is unknown.
+pub fn from_panic(payload: &(dyn std::any::Any + Send), outcome_unknown: bool) -> ErrorInfo {
+    ErrorInfo {
+        class: Class::Protocol,
+        message: format!(
+            "internal error in tradepay (a bug, please report it): {}",
+            panic_message(payload)
+        ),
+        code: None,
+        trace_id: None,
+        http_status: None,
+        field: None,
+        attempts: None,
+        outcome_unknown,
+        trade: None,
+    }
+}
+
+/// Runs an entry point, turning a panic into the exception of [`from_panic`].
+pub fn guard<T>(
+    py: Python<'_>,
+    outcome_unknown: bool,
+    f: impl FnOnce() -> PyResult<T>,
+) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => Err(to_py(py, from_panic(&*payload, outcome_unknown))),
+    }
+}
+
+/// A future that resolves to `Err` with the panic's [`ErrorInfo`] if the inner one panics,
+/// so that an asyncio future waiting on it is always completed.
+pub struct CatchPanic<F>(pub std::pin::Pin<Box<F>>);
+
+impl<T, F> std::future::Future for CatchPanic<F>
+where
+    F: std::future::Future<Output = Result<T, ErrorInfo>>,
+{
+    type Output = Result<T, ErrorInfo>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => std::task::Poll::Ready(Err(from_panic(&*payload, true))),
+        }
+    }
+}

@@ -29,11 +29,24 @@ fn verify_webhook(
     tolerance: f64,
     now: Option<i64>,
 ) -> PyResult<models::PyEvent> {
+    errors::guard(py, false, || {
+        verify(py, &body, &headers, secret, tolerance, now)
+    })
+}
+
+fn verify(
+    py: Python<'_>,
+    body: &[u8],
+    headers: &[(String, String)],
+    secret: &str,
+    tolerance: f64,
+    now: Option<i64>,
+) -> PyResult<models::PyEvent> {
     let tolerance: Duration = convert::seconds(py, "tolerance", tolerance)?;
     let result = match now {
-        None => tradepay_transport::webhook::verify(&body, &headers, secret, tolerance),
+        None => tradepay_transport::webhook::verify(body, &headers, secret, tolerance),
         Some(now) => WebhookSecret::parse(secret)
-            .and_then(|key| tradepay_types::webhook::verify(&key, &headers, &body, tolerance, now))
+            .and_then(|key| tradepay_types::webhook::verify(&key, &headers, body, tolerance, now))
             .map_err(tradepay_transport::Error::from),
     };
     result
@@ -59,5 +72,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(models::_known_values, m)?)?;
     m.add_function(wrap_pyfunction!(logging::_sync_log_level, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_after_fork_in_child, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::_wait_background, m)?)?;
     Ok(())
 }

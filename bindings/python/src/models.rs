@@ -68,8 +68,15 @@ pub fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, Py
     })
 }
 
-/// A Python object made of dicts, lists, str, int, float, bool and None, as JSON.
+/// A Python object made of dicts, lists, str, int, float, bool and None, as JSON. Nesting
+/// deeper than the core's `depth::MAX_DEPTH` (which a cycle always does) is a
+/// ValidationError, not a stack overflow.
 pub fn py_to_json(value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    py_to_json_at(value, 0)
+}
+
+fn py_to_json_at(value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    tradepay_types::depth::check("data", depth).map_err(|e| crate::errors::raise(value.py(), e))?;
     if value.is_none() {
         return Ok(Value::Null);
     }
@@ -96,14 +103,14 @@ pub fn py_to_json(value: &Bound<'_, PyAny>) -> PyResult<Value> {
             let key = k
                 .cast::<PyString>()
                 .map_err(|_| PyTypeError::new_err("dictionary keys must be str"))?;
-            map.insert(key.to_cow()?.into_owned(), py_to_json(&v)?);
+            map.insert(key.to_cow()?.into_owned(), py_to_json_at(&v, depth + 1)?);
         }
         return Ok(Value::Object(map));
     }
     if value.cast::<PyList>().is_ok() || value.cast::<PyTuple>().is_ok() {
         let mut items = Vec::new();
         for item in value.try_iter()? {
-            items.push(py_to_json(&item?)?);
+            items.push(py_to_json_at(&item?, depth + 1)?);
         }
         return Ok(Value::Array(items));
     }
@@ -405,8 +412,10 @@ impl PyTrade {
     /// An order from a dict shaped like `to_dict()` (or a webhook's data).
     #[staticmethod]
     fn from_dict(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(PyTrade {
-            inner: from_dict("trade", data)?,
+        crate::errors::guard(data.py(), false, || {
+            Ok(PyTrade {
+                inner: from_dict("trade", data)?,
+            })
         })
     }
     fn __repr__(&self) -> String {
@@ -479,8 +488,10 @@ impl PyRefund {
     }
     #[staticmethod]
     fn from_dict(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(PyRefund {
-            inner: from_dict("refund", data)?,
+        crate::errors::guard(data.py(), false, || {
+            Ok(PyRefund {
+                inner: from_dict("refund", data)?,
+            })
         })
     }
     fn __repr__(&self) -> String {
@@ -587,6 +598,10 @@ impl PyEvent {
 /// Rebuilds an `Event` from `Event.to_dict()` (for pickle).
 #[pyfunction]
 pub fn _event_from_dict(data: &Bound<'_, PyAny>) -> PyResult<PyEvent> {
+    crate::errors::guard(data.py(), false, || event_from_dict(data))
+}
+
+fn event_from_dict(data: &Bound<'_, PyAny>) -> PyResult<PyEvent> {
     let value = py_to_json(data)?;
     let get = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
     let (Some(id), Some(t), Some(timestamp)) = (get("id"), get("type"), get("timestamp")) else {

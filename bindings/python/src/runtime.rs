@@ -65,9 +65,17 @@ pub fn after_fork_in_child() {
     let _ = rng.reseed();
 }
 
+/// Background reversals counted in the parent when this process was forked from it: they
+/// run in the parent, so the child's exit must not wait for them.
+static INHERITED_REVERSALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Python's `os.register_at_fork(after_in_child=...)` hook.
 #[pyo3::pyfunction]
 pub fn _after_fork_in_child() {
+    INHERITED_REVERSALS.store(
+        tradepay_transport::background_reversals(),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     after_fork_in_child();
 }
 
@@ -126,4 +134,25 @@ impl ContextExt for TradepayRuntime {
             .try_with(|c| c.get().cloned())
             .unwrap_or_default()
     }
+}
+
+/// Waits (GIL released) until no background reversal of a cancelled micropay is running, or
+/// `timeout` seconds have passed; true if none is left. Registered with `atexit`: a Ctrl-C
+/// that ends a script must not end the reversal of the micropay it interrupted.
+#[pyo3::pyfunction]
+pub fn _wait_background(py: pyo3::Python<'_>, timeout: f64) -> pyo3::PyResult<bool> {
+    let timeout = crate::convert::seconds(py, "timeout", timeout)?;
+    Ok(py.detach(|| {
+        let until = std::time::Instant::now() + timeout;
+        loop {
+            let inherited = INHERITED_REVERSALS.load(std::sync::atomic::Ordering::Relaxed);
+            if tradepay_transport::background_reversals() <= inherited {
+                return true;
+            }
+            if std::time::Instant::now() >= until {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }))
 }

@@ -10,6 +10,7 @@ use pyo3::types::PyList;
 use tradepay_sandbox::{FaultRule, Outcome, Sandbox, SandboxConfig, SandboxError};
 
 use crate::convert;
+use crate::errors;
 use crate::models::{json_to_py, py_to_json, quote, PyRefund, PyTrade};
 use crate::runtime;
 
@@ -49,11 +50,12 @@ impl PySandbox {
     /// takes the GIL, while holding locks that `f` needs.
     fn with<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&Sandbox) -> T + Send) -> PyResult<T> {
         let sandbox = self.get()?;
-        Ok(py.detach(|| {
+        py.detach(|| {
             let rt = runtime::get();
             let _entered = rt.enter();
-            f(&sandbox)
-        }))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&sandbox)))
+        })
+        .map_err(|payload| errors::to_py(py, errors::from_panic(&*payload, false)))
     }
 }
 
@@ -86,9 +88,10 @@ impl PySandbox {
             port,
             ..SandboxConfig::default()
         };
-        let sandbox = py
-            .detach(|| runtime::get().block_on(Sandbox::start(config)))
-            .map_err(sandbox_error)?;
+        let sandbox = errors::guard(py, false, || {
+            py.detach(|| runtime::get().block_on(Sandbox::start(config)))
+                .map_err(sandbox_error)
+        })?;
         Ok(PySandbox {
             pid: runtime::pid(),
             url: sandbox.url().to_owned(),

@@ -1,7 +1,7 @@
 //! Payment flows built on the engine: waiting for a final status, and the micropay
 //! pay → query → reverse sequence that never leaves a payment in an unknown state silently.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -386,6 +386,34 @@ impl Client {
     }
 }
 
+/// Background reversals started and not yet finished, in this process.
+static IN_BACKGROUND: AtomicUsize = AtomicUsize::new(0);
+
+/// How many background reversals (of dropped micropays) are still running. A process about
+/// to exit waits for this to reach zero (bounded by [`BACKGROUND_REVERSAL_BUDGET`]): a
+/// Ctrl-C that ends a script would otherwise end the reversal with it, leaving the payment
+/// charged and unseen.
+pub fn background_reversals() -> usize {
+    IN_BACKGROUND.load(Ordering::Acquire)
+}
+
+/// Counts one background reversal for as long as it lives (finished, or dropped with its
+/// runtime).
+struct Counted;
+
+impl Counted {
+    fn new() -> Counted {
+        IN_BACKGROUND.fetch_add(1, Ordering::AcqRel);
+        Counted
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        IN_BACKGROUND.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Reverses a micropay in the background if its future is dropped while a PAY may have
 /// been sent and the flow has not finished.
 struct ReversalGuard {
@@ -433,6 +461,10 @@ impl Drop for ReversalGuard {
         let client = self.client.clone();
         let order_id = std::mem::take(&mut self.order_id);
         let merchant_id = std::mem::take(&mut self.merchant_id);
-        drop(runtime.spawn(client.reverse_in_background(order_id, merchant_id)));
+        let counted = Counted::new();
+        drop(runtime.spawn(async move {
+            let _counted = counted;
+            client.reverse_in_background(order_id, merchant_id).await
+        }));
     }
 }

@@ -17,4 +17,4 @@ pub use builder::{
 };
 pub use client::{Client, MAX_RESPONSE_BYTES};
 pub use error::{Error, ErrorKind};
-pub use flows::{BACKGROUND_REVERSAL_BUDGET, MICROPAY_REVERSAL_BUDGET};
+pub use flows::{background_reversals, BACKGROUND_REVERSAL_BUDGET, MICROPAY_REVERSAL_BUDGET};

@@ -105,6 +105,67 @@ impl Amount {
         Ok(Amount { hundredths })
     }
 
+    /// An amount from an exact decimal given as its parts, as Python's
+    /// `Decimal.as_tuple()` gives them: the value is `digits × 10^exponent`, negated when
+    /// `negative`. `digits` are single decimal digits (0 to 9), most significant first.
+    ///
+    /// Unlike [`Amount::parse`], the value counts and not its spelling: `7.000` is exactly
+    /// 7.00 and is accepted, while `7.001` has three decimals and is refused. Absurd parts
+    /// (an exponent of a hundred million, a million digits) are refused before anything is
+    /// built from them, so they cost no time or memory. The rules and messages are
+    /// otherwise those of [`Amount::parse`].
+    pub fn from_decimal_parts(
+        negative: bool,
+        digits: &[u8],
+        exponent: i64,
+    ) -> Result<Amount, Error> {
+        if digits.iter().any(|d| *d > 9) {
+            return Err(invalid(
+                "must be digits with an optional decimal point and up to two decimals, like 10.50",
+            ));
+        }
+        if negative {
+            return Err(invalid("must not have a sign"));
+        }
+        let start = digits.iter().position(|d| *d != 0).unwrap_or(digits.len());
+        let significant = &digits[start..];
+        let zeros = significant.iter().rev().take_while(|d| **d == 0).count();
+        let significant = &significant[..significant.len() - zeros];
+        if significant.is_empty() {
+            return Err(invalid("must be at least 0.01"));
+        }
+        // Trailing zeros move into the exponent: 7000 × 10^-3 is 7 × 10^0. Both counts are
+        // bounded by the slice length, so this cannot overflow an i128.
+        let exponent = i128::from(exponent) + zeros as i128;
+        if exponent < -2 {
+            return Err(invalid(
+                "must not have more than two decimals (amounts are never rounded)",
+            ));
+        }
+        // Digits before the decimal point, at least 10 + 1 means above the maximum.
+        if significant.len() as i128 + exponent > 10 {
+            return Err(invalid("must be at most 9999999999.99"));
+        }
+        // Now at most 12 significant digits and 0 ≤ exponent + 2 ≤ 12: fits a u64.
+        let mut hundredths: u64 = 0;
+        for d in significant {
+            hundredths = hundredths * 10 + u64::from(*d);
+        }
+        for _ in 0..(exponent + 2) {
+            hundredths *= 10;
+        }
+        Self::from_hundredths(hundredths).ok_or_else(|| invalid("must be at most 9999999999.99"))
+    }
+
+    /// An amount from a whole number of units (Python's `amount=10`), with the rules of
+    /// [`Amount::parse`]. A binding whose integers are unbounded passes `i128::MAX` or
+    /// `i128::MIN` for any integer beyond `i128`: it breaks the same rule.
+    pub fn from_int(units: i128) -> Result<Amount, Error> {
+        let magnitude = units.unsigned_abs().to_string();
+        let digits: Vec<u8> = magnitude.bytes().map(|b| b - b'0').collect();
+        Self::from_decimal_parts(units < 0, &digits, 0)
+    }
+
     /// An amount from hundredths of the unit; `None` above [`Amount::MAX`].
     pub fn from_hundredths(hundredths: u64) -> Option<Amount> {
         (hundredths <= Self::MAX.hundredths).then_some(Amount { hundredths })
@@ -205,5 +266,73 @@ impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Amount::parse_total(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(negative: bool, digits: &str, exponent: i64) -> Result<String, String> {
+        let digits: Vec<u8> = digits.bytes().map(|b| b - b'0').collect();
+        Amount::from_decimal_parts(negative, &digits, exponent)
+            .map(|a| a.to_string())
+            .map_err(|e| e.message().to_owned())
+    }
+
+    #[test]
+    fn decimal_parts_value_counts_not_spelling() {
+        assert_eq!(parts(false, "7000", -3).unwrap(), "7.00"); // Decimal("7.000")
+        assert_eq!(parts(false, "1050", -2).unwrap(), "10.50");
+        assert_eq!(parts(false, "105", -1).unwrap(), "10.50");
+        assert_eq!(parts(false, "1", 1).unwrap(), "10.00"); // Decimal("1E+1")
+        assert_eq!(parts(false, "0001", -2).unwrap(), "0.01");
+        assert_eq!(parts(false, "999999999999", -2).unwrap(), "9999999999.99");
+        assert_eq!(parts(false, "99999999990000", -4).unwrap(), "9999999999.00");
+        assert!(parts(false, "7001", -3)
+            .unwrap_err()
+            .contains("two decimals"));
+        assert!(parts(false, "1", -100_000_000)
+            .unwrap_err()
+            .contains("two decimals"));
+        assert!(parts(false, "1", 10).unwrap_err().contains("at most"));
+        assert!(parts(false, "1", 100_000_000)
+            .unwrap_err()
+            .contains("at most"));
+        assert!(parts(false, "1", i64::MAX).unwrap_err().contains("at most"));
+        assert!(parts(false, "1", i64::MIN)
+            .unwrap_err()
+            .contains("two decimals"));
+        assert!(parts(false, "1000000000000", -2)
+            .unwrap_err()
+            .contains("at most"));
+        assert!(parts(false, "0", 5).unwrap_err().contains("at least"));
+        assert!(parts(false, "", 0).unwrap_err().contains("at least"));
+        assert!(parts(true, "5", 0).unwrap_err().contains("sign"));
+        assert!(Amount::from_decimal_parts(false, &[1, 10], 0).is_err());
+        let many = vec![1u8; 1_000_000];
+        assert!(Amount::from_decimal_parts(false, &many, -999_990)
+            .unwrap_err()
+            .message()
+            .contains("two decimals"));
+    }
+
+    #[test]
+    fn ints() {
+        assert_eq!(Amount::from_int(10).unwrap().to_string(), "10.00");
+        assert_eq!(
+            Amount::from_int(9_999_999_999).unwrap(),
+            "9999999999".parse().unwrap()
+        );
+        assert!(Amount::from_int(10_000_000_000).is_err());
+        assert!(Amount::from_int(0).is_err());
+        assert!(Amount::from_int(i128::MAX)
+            .unwrap_err()
+            .message()
+            .contains("at most"));
+        assert!(Amount::from_int(i128::MIN)
+            .unwrap_err()
+            .message()
+            .contains("sign"));
     }
 }

@@ -10,6 +10,7 @@ pub mod amount;
 pub mod body;
 pub mod code;
 pub mod currency;
+pub mod depth;
 pub mod duration;
 pub mod envelope;
 pub mod error;

@@ -7,6 +7,7 @@ package converts Python values and errors. See ``Client``, ``AsyncClient``, ``Sa
 
 from __future__ import annotations
 
+import atexit as _atexit
 import os as _os
 
 from . import _native, webhooks
@@ -83,3 +84,8 @@ __all__ = [
 # the child never draws the parent's nonces.
 if hasattr(_os, "register_at_fork"):
     _os.register_at_fork(after_in_child=_native._after_fork_in_child)
+
+# A micropay cancelled after its PAY went out is reversed in the background; when the
+# cancellation is a Ctrl-C that ends the program, the interpreter waits for that reversal
+# (at most the core's 60 s budget) instead of taking it down unfinished.
+_atexit.register(_native._wait_background, 60.0)

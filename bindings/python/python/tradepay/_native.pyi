@@ -31,6 +31,7 @@ __all__ = [
     "_known_values",
     "_sync_log_level",
     "_after_fork_in_child",
+    "_wait_background",
 ]
 
 __version__: str
@@ -169,6 +170,7 @@ class Client:
         timeout: float = 30.0,
         deadline: Optional[float] = None,
         allow_insecure_http: bool = False,
+        connect_timeout: Optional[float] = None,
     ) -> Self: ...
     def pay(
         self,
@@ -250,6 +252,7 @@ class AsyncClient:
         timeout: float = 30.0,
         deadline: Optional[float] = None,
         allow_insecure_http: bool = False,
+        connect_timeout: Optional[float] = None,
     ) -> Self: ...
     def pay(
         self,
@@ -365,3 +368,4 @@ def _event_from_dict(data: Mapping[str, Any]) -> Event: ...
 def _known_values() -> Dict[str, List[str]]: ...
 def _sync_log_level() -> None: ...
 def _after_fork_in_child() -> None: ...
+def _wait_background(timeout: float) -> bool: ...

@@ -21,6 +21,10 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most retries a client may be given. Each retry of a money-moving call is another
+/// chance for the gateway to act, and without a deadline a huge count against a gateway
+/// that keeps answering 503 would never return.
+pub const MAX_RETRIES: u32 = 10;
 /// The default first backoff delay; it doubles after every retry, with jitter.
 pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(200);
 /// The default cap of one backoff delay.
@@ -110,7 +114,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Retries after the first attempt (default 2, so up to 3 attempts).
+    /// Retries after the first attempt (default 2, so up to 3 attempts; at most
+    /// [`MAX_RETRIES`]).
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
         self
@@ -219,6 +224,11 @@ impl ClientBuilder {
         }
         check_duration("retry_backoff", self.backoff)?;
         check_duration("retry_backoff", self.max_backoff)?;
+        if self.max_retries > MAX_RETRIES {
+            return Err(Error::validation(format!(
+                "max_retries must be at most {MAX_RETRIES}"
+            )));
+        }
         if self.timeout.is_zero() {
             return Err(Error::validation("timeout must be greater than zero"));
         }
@@ -421,6 +431,18 @@ mod tests {
         );
         assert_ne!(a.nonce, b.nonce);
         assert!((a.timestamp - tradepay_types::time::now_unix()).abs() <= 1);
+    }
+
+    #[test]
+    fn max_retries_is_bounded() {
+        let builder = Client::builder()
+            .base_url("http://127.0.0.1:1")
+            .access_no("acc")
+            .secret("sk");
+        assert!(builder.clone().max_retries(MAX_RETRIES).build().is_ok());
+        let e = builder.max_retries(1_000_000_000).build().unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Validation);
+        assert_eq!(e.message(), "max_retries must be at most 10");
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //!
 //! Run with `cargo xtask bench client` (or `cargo bench -p tradepay-transport --bench client_overhead`).
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::convert::Infallible;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -116,18 +118,93 @@ fn pay_request() -> PayRequest {
     }
 }
 
+/// Counts the allocator calls (alloc, alloc_zeroed, realloc) made on the calling thread, so
+/// that the server thread's allocations are never mixed into the client's.
+struct CountingAlloc;
+
+thread_local! {
+    // `const` and without a destructor: usable from the allocator at any point of a
+    // thread's life, and never allocates itself.
+    static ALLOCS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn count_alloc() {
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
+
+fn thread_allocs() -> u64 {
+    ALLOCS.try_with(|c| c.get()).unwrap_or(0)
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; counting touches only a
+// thread-local counter.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_alloc();
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_alloc();
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_alloc();
+        System.realloc(ptr, layout, new_size)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+/// One round of `n` requests: CPU time, wall time and allocator calls on this thread.
+#[derive(Clone, Copy)]
 struct Sample {
     cpu: Duration,
     wall: Duration,
+    allocs: u64,
 }
 
-fn per_request(samples: &mut [Sample], n: u32) -> (f64, f64) {
-    samples.sort_by_key(|s| s.cpu);
-    let mid = &samples[samples.len() / 2];
-    (
-        mid.cpu.as_secs_f64() * 1e6 / n as f64,
-        mid.wall.as_secs_f64() * 1e6 / n as f64,
-    )
+/// The loop that is measured, kept out of line so that callgrind can count only it
+/// (`--toggle-collect=*measured_loop*`).
+#[inline(never)]
+fn measured_loop<F: Future<Output = ()>>(
+    rt: &tokio::runtime::Runtime,
+    n: u32,
+    mut f: impl FnMut() -> F,
+) -> Sample {
+    let (c0, w0, a0) = (thread_cpu(), Instant::now(), thread_allocs());
+    rt.block_on(async {
+        for _ in 0..n {
+            f().await;
+        }
+    });
+    Sample {
+        cpu: thread_cpu() - c0,
+        wall: w0.elapsed(),
+        allocs: thread_allocs() - a0,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// min / median / max of a list, as printed.
+fn spread(v: &[f64]) -> (f64, f64, f64) {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    (s[0], s[s.len() / 2], s[s.len() - 1])
+}
+
+fn arg_value(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn main() {
@@ -138,7 +215,12 @@ fn main() {
         .build()
         .unwrap();
     let quick = std::env::args().any(|a| a == "--quick");
-    let n: u32 = if quick { 500 } else { 4000 };
+    // `--only raw-query|client-query|raw-pay|client-pay`: one kind of request only, for
+    // callgrind (see `cargo xtask bench client --callgrind`).
+    let only = arg_value("--only");
+    let n: u32 = arg_value("--n")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if quick { 500 } else { 4000 });
     let rounds = if quick { 3 } else { 7 };
 
     let client = Client::builder()
@@ -158,13 +240,19 @@ fn main() {
     let pay = pay_request();
     let query = QueryRequest::new(OrderRef::OrderId("bench_order_1".into()), "m_bench");
 
-    println!("client CPU time per request vs a raw hyper client, same server, same bytes");
-    println!("({n} sequential requests per round, {rounds} rounds, median round)\n");
+    if only.is_none() {
+        println!("client CPU time per request vs a raw hyper client, same server, same bytes");
+        println!(
+            "({n} sequential requests per round, {rounds} rounds; a raw round then a tradepay \
+             round, each pair gives one ratio)\n"
+        );
+    }
     let mut worst: f64 = 0.0;
     for (name, data, trans) in [
         ("QUERY", query.to_data().unwrap(), query.trans_type()),
         ("PAY (card)", pay.to_data().unwrap(), pay.trans_type()),
     ] {
+        let kind = if trans.as_str() == "PAY" { "pay" } else { "query" };
         // The exact bytes the client sends (same size; the nonce differs per request).
         let secret = Secret::new(SECRET);
         let body = Bytes::from(encode_request(
@@ -186,65 +274,105 @@ fn main() {
             async move {
                 let res = raw.request(req).await.unwrap();
                 assert_eq!(res.status(), 200);
-                res.into_body().collect().await.unwrap().to_bytes()
+                std::hint::black_box(res.into_body().collect().await.unwrap().to_bytes());
             }
         };
         let run_client = || async {
-            if trans.as_str() == "PAY" {
-                client.pay(pay.clone()).await.unwrap();
+            if kind == "pay" {
+                std::hint::black_box(client.pay(pay.clone()).await.unwrap());
             } else {
-                client.execute(&query).await.unwrap();
+                std::hint::black_box(client.execute(&query).await.unwrap());
             }
         };
 
-        rt.block_on(async {
-            for _ in 0..n / 4 {
-                send_raw().await;
-                run_client().await;
-            }
-        });
+        if let Some(only) = only.as_deref() {
+            let raw_side = match only.split_once('-') {
+                Some((side, k)) if k == kind => side == "raw",
+                _ => continue,
+            };
+            // Warm both (connections open, pools filled), then measure one side.
+            let _ = warmup(&rt, n / 4 + 1, &send_raw, &run_client);
+            let s = if raw_side {
+                measured_loop(&rt, n, send_raw)
+            } else {
+                measured_loop(&rt, n, run_client)
+            };
+            println!(
+                "{only}: {n} requests, {:.2} µs CPU/req, {:.1} allocs/req",
+                s.cpu.as_secs_f64() * 1e6 / n as f64,
+                s.allocs as f64 / n as f64
+            );
+            continue;
+        }
+
+        let _ = warmup(&rt, n / 4, &send_raw, &run_client);
         let mut raw_samples = Vec::new();
         let mut client_samples = Vec::new();
         for _ in 0..rounds {
-            let (c0, w0) = (thread_cpu(), Instant::now());
-            rt.block_on(async {
-                for _ in 0..n {
-                    send_raw().await;
-                }
-            });
-            raw_samples.push(Sample {
-                cpu: thread_cpu() - c0,
-                wall: w0.elapsed(),
-            });
-            let (c0, w0) = (thread_cpu(), Instant::now());
-            rt.block_on(async {
-                for _ in 0..n {
-                    run_client().await;
-                }
-            });
-            client_samples.push(Sample {
-                cpu: thread_cpu() - c0,
-                wall: w0.elapsed(),
-            });
+            raw_samples.push(measured_loop(&rt, n, send_raw));
+            client_samples.push(measured_loop(&rt, n, run_client));
         }
-        let (raw_cpu, raw_wall) = per_request(&mut raw_samples, n);
-        let (cl_cpu, cl_wall) = per_request(&mut client_samples, n);
-        let ratio = cl_cpu / raw_cpu;
+        let per = |s: &Sample| s.cpu.as_secs_f64() * 1e6 / n as f64;
+        let ratios: Vec<f64> = raw_samples
+            .iter()
+            .zip(&client_samples)
+            .map(|(r, c)| per(c) / per(r))
+            .collect();
+        let raw_cpu = median(raw_samples.iter().map(per).collect());
+        let cl_cpu = median(client_samples.iter().map(per).collect());
+        let wall = |v: &[Sample]| {
+            median(
+                v.iter()
+                    .map(|s| s.wall.as_secs_f64() * 1e6 / n as f64)
+                    .collect(),
+            )
+        };
+        let allocs = |v: &[Sample]| median(v.iter().map(|s| s.allocs as f64 / n as f64).collect());
+        let (lo, ratio, hi) = spread(&ratios);
+        let (rlo, _, rhi) = spread(&raw_samples.iter().map(per).collect::<Vec<_>>());
         worst = worst.max(ratio);
-        println!("{name:<11} raw hyper  {raw_cpu:7.2} µs CPU/req ({raw_wall:7.2} µs wall)");
-        println!("{name:<11} tradepay   {cl_cpu:7.2} µs CPU/req ({cl_wall:7.2} µs wall)");
         println!(
-            "{name:<11} ratio      {ratio:.3}x  (+{:.2} µs: validate, sign, verify, parse)\n",
+            "{name:<11} raw hyper  {raw_cpu:7.2} µs CPU/req ({:7.2} µs wall) {:6.1} allocs/req   \
+             rounds {rlo:.2}..{rhi:.2} µs",
+            wall(&raw_samples),
+            allocs(&raw_samples)
+        );
+        println!(
+            "{name:<11} tradepay   {cl_cpu:7.2} µs CPU/req ({:7.2} µs wall) {:6.1} allocs/req",
+            wall(&client_samples),
+            allocs(&client_samples)
+        );
+        println!(
+            "{name:<11} ratio      {ratio:.3}x median of {rounds} rounds (min {lo:.3}x, max {hi:.3}x), \
+             +{:.2} µs/req\n",
             cl_cpu - raw_cpu
         );
+    }
+    if only.is_some() {
+        return;
     }
     if !std::env::args().any(|a| a == "--no-breakdown") {
         breakdown(&pay, &query);
     }
     println!(
-        "client_overhead: worst ratio {worst:.3}x (aim <= 1.15x){}",
+        "client_overhead: worst median ratio {worst:.3}x (aim <= 1.15x){}",
         if worst <= 1.15 { "" } else { "  ABOVE AIM" }
     );
+}
+
+/// Both sides, interleaved, before anything is measured.
+fn warmup<F: Future<Output = ()>, G: Future<Output = ()>>(
+    rt: &tokio::runtime::Runtime,
+    n: u32,
+    raw: impl Fn() -> F,
+    client: impl Fn() -> G,
+) {
+    rt.block_on(async {
+        for _ in 0..n {
+            raw().await;
+            client().await;
+        }
+    });
 }
 
 /// CPU time of each pure step the client adds, to show where the overhead goes.

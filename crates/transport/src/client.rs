@@ -198,8 +198,8 @@ impl Client {
             elapsed_ms = Empty,
         );
         let call_span = span.clone();
-        let expect = Expect::of(&trans_type, &data);
         async move {
+            let expect = Expect::of(&trans_type, &data);
             // The clock is read only for a subscriber that records the span.
             let started = (!call_span.is_disabled()).then(std::time::Instant::now);
             let result = self
@@ -234,7 +234,7 @@ impl Client {
         &self,
         trans_type: &TransType,
         data: &Map<String, Value>,
-        expect: &Expect,
+        expect: &Expect<'_>,
         until: Option<Instant>,
     ) -> Result<(T, String, u32), Error> {
         let cfg = &*self.inner;
@@ -349,7 +349,7 @@ impl Client {
         &self,
         body: Vec<u8>,
         signature: String,
-        expect: &Expect,
+        expect: &Expect<'_>,
     ) -> Result<(T, String), Failure> {
         let cfg = &*self.inner;
         // The same request as `Request::post(..).header(..)`, without parsing the names and
@@ -535,10 +535,12 @@ fn is_unsigned_auth_code(code: &str) -> bool {
 
 /// What a success must agree with: the identifiers the request sent (protocol §9), so that
 /// a validly signed answer about another order (a replay) is never taken as this result.
-pub(crate) struct Expect {
-    ids: Vec<(&'static str, String)>,
+///
+/// It borrows the request's `data`, which outlives every attempt: nothing is copied.
+pub(crate) struct Expect<'a> {
+    ids: [(&'static str, Option<&'a str>); 4],
     amount: Option<Amount>,
-    currency: Option<String>,
+    currency: Option<&'a str>,
 }
 
 /// The identifying fields of an answer's `data`, read from the signed body without
@@ -577,18 +579,15 @@ impl Ids<'_> {
     }
 }
 
-impl Expect {
-    pub(crate) fn of(trans_type: &TransType, data: &Map<String, Value>) -> Expect {
-        let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
-        let ids = ["merchant_id", "order_id", "trade_id", "refund_id"]
-            .into_iter()
-            .filter_map(|k| text(k).map(|v| (k, v)))
-            .collect();
+impl<'a> Expect<'a> {
+    pub(crate) fn of(trans_type: &TransType, data: &'a Map<String, Value>) -> Expect<'a> {
+        let text = |k: &str| data.get(k).and_then(Value::as_str);
+        let ids = ["merchant_id", "order_id", "trade_id", "refund_id"].map(|k| (k, text(k)));
         let pay = *trans_type == TransType::Pay;
         Expect {
             ids,
             amount: if pay {
-                text("amount").and_then(|a| Amount::parse(&a).ok())
+                text("amount").and_then(|a| Amount::parse(a).ok())
             } else {
                 None
             },
@@ -635,7 +634,7 @@ impl Expect {
         let Some(data) = answer.data else {
             return Ok(());
         };
-        for (k, sent) in &self.ids {
+        for (k, sent) in self.ids.iter().filter_map(|(k, v)| v.map(|v| (*k, v))) {
             if data.get(k).is_some_and(|got| got != sent) {
                 return Err(mismatch(k));
             }

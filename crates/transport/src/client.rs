@@ -715,3 +715,56 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 pub(crate) fn now_rfc3339() -> String {
     tradepay_types::time::format_rfc3339(tradepay_types::time::now_unix()).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SUCCESS: &[u8] = br#"{"code":"00000000","message":"SUCCESS","traceId":"t1","data":{"status":"SUCCESS","trade_id":"tr_1","order_id":"o_1","merchant_id":"m_1","amount":"25.00","currency":"USD"}}"#;
+
+    #[test]
+    fn typed_read_takes_a_signed_success_and_hands_back_its_text() {
+        let secret = Secret::new("unit-secret");
+        let sig = secret.sign(SUCCESS);
+        let (trade, trace_id, text) = typed_success::<Trade>(&secret, SUCCESS, &sig).unwrap();
+        assert_eq!(trade.order_id.as_deref(), Some("o_1"));
+        assert_eq!(trace_id, "t1");
+        assert_eq!(text.as_bytes(), SUCCESS);
+    }
+
+    /// A body that is not UTF-8 as a whole (here inside a field the typed read skips) is
+    /// left to the full path, which refuses it: the fast path never accepts more than the
+    /// full path would.
+    #[test]
+    fn typed_read_leaves_a_body_that_is_not_utf8_to_the_full_path() {
+        let secret = Secret::new("unit-secret");
+        let mut body = br#"{"code":"00000000","extra":"x"#.to_vec();
+        body.push(0xff);
+        body.extend_from_slice(br#"","data":{"status":"SUCCESS","trade_id":"tr_1"}}"#);
+        let sig = secret.sign(&body);
+        assert!(typed_success::<Trade>(&secret, &body, &sig).is_none());
+        assert!(Envelope::parse(&body).is_err());
+    }
+
+    #[test]
+    fn the_answer_check_reads_bytes_and_text_alike() {
+        let mut data = Map::new();
+        data.insert("merchant_id".into(), "m_1".into());
+        data.insert("order_id".into(), "o_2".into());
+        data.insert("amount".into(), "25.00".into());
+        data.insert("currency".into(), "USD".into());
+        let expect = Expect::of(&TransType::Pay, &data);
+        let text = std::str::from_utf8(SUCCESS).unwrap();
+        for failure in [
+            expect.check(SUCCESS, "t1").unwrap_err(),
+            expect.check_text(text, "t1").unwrap_err(),
+        ] {
+            assert_eq!(failure.error.kind(), ErrorKind::Protocol);
+            assert!(failure.error.to_string().contains("order_id"));
+        }
+        data.insert("order_id".into(), "o_1".into());
+        let expect = Expect::of(&TransType::Pay, &data);
+        assert!(expect.check(SUCCESS, "t1").is_ok());
+        assert!(expect.check_text(text, "t1").is_ok());
+    }
+}

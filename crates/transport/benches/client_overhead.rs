@@ -258,7 +258,11 @@ fn main() {
         ("QUERY", query.to_data().unwrap(), query.trans_type()),
         ("PAY (card)", pay.to_data().unwrap(), pay.trans_type()),
     ] {
-        let kind = if trans.as_str() == "PAY" { "pay" } else { "query" };
+        let kind = if trans.as_str() == "PAY" {
+            "pay"
+        } else {
+            "query"
+        };
         // The exact bytes the client sends (same size; the nonce differs per request).
         let secret = Secret::new(SECRET);
         let body = Bytes::from(encode_request(
@@ -299,7 +303,7 @@ fn main() {
                 _ => continue,
             };
             // Warm both (connections open, pools filled), then measure one side.
-            let _ = warmup(&rt, n / 4 + 1, &send_raw, &run_client);
+            warmup(&rt, n / 4 + 1, send_raw, run_client);
             let s = if raw_side {
                 measured_loop(&rt, n, send_raw)
             } else {
@@ -313,7 +317,7 @@ fn main() {
             continue;
         }
 
-        let _ = warmup(&rt, n / 4, &send_raw, &run_client);
+        warmup(&rt, n / 4, send_raw, run_client);
         let mut raw_samples = Vec::new();
         let mut client_samples = Vec::new();
         for _ in 0..rounds {
@@ -400,7 +404,12 @@ fn breakdown(
     let answer_text = std::str::from_utf8(&answer).unwrap().to_owned();
     let pay_data = pay.to_data().unwrap();
     let query_data = query.to_data().unwrap();
-    let pay_body = encode_request(&pay.trans_type(), ACCESS_NO, &SystemStamps.stamp(), &pay_data);
+    let pay_body = encode_request(
+        &pay.trans_type(),
+        ACCESS_NO,
+        &SystemStamps.stamp(),
+        &pay_data,
+    );
     let query_body = encode_request(
         &query.trans_type(),
         ACCESS_NO,
@@ -546,8 +555,7 @@ fn breakdown(
     }) - parse;
     row(
         "drop the Trade and the data map",
-        drop_trade.max(0.0)
-            + step(&mut || drop(std::hint::black_box(query_data.clone())))
+        drop_trade.max(0.0) + step(&mut || drop(std::hint::black_box(query_data.clone())))
             - step(&mut || {
                 std::hint::black_box(&query_data);
             }),
@@ -558,8 +566,14 @@ fn breakdown(
     );
     let gap = |k: &str| gaps.iter().find(|g| g.0 == k).map_or(f64::NAN, |g| g.1);
     let (gq, gp) = (gap("query"), gap("pay"));
-    println!("  {:<44} {:7.2} {:7.2}", "sum of the steps", sums[0], sums[1]);
-    println!("  {:<44} {gq:7.2} {gp:7.2}", "gap measured above (median rounds)");
+    println!(
+        "  {:<44} {:7.2} {:7.2}",
+        "sum of the steps", sums[0], sums[1]
+    );
+    println!(
+        "  {:<44} {gq:7.2} {gp:7.2}",
+        "gap measured above (median rounds)"
+    );
     println!(
         "  {:<44} {:6.0}% {:6.0}%",
         "steps / gap",
@@ -577,7 +591,9 @@ fn breakdown(
 /// the instructions of every function, grouped, to what they do. Self costs of all functions
 /// sum to the total, so the rows add up to the gap exactly.
 fn callgrind_report(dir: &str, n: u32) {
-    println!("instructions per request under callgrind ({n} requests per side, measured loop only)");
+    println!(
+        "instructions per request under callgrind ({n} requests per side, measured loop only)"
+    );
     println!(
         "note: valgrind does not offer SHA-NI, so HMAC-SHA256 runs the portable code here and \
          counts far more than natively; ratios are given with and without it\n"
@@ -611,7 +627,10 @@ fn callgrind_report(dir: &str, n: u32) {
         rows.sort_by(|a, b| (b.2 - b.1).total_cmp(&(a.2 - a.1)));
         let (rt, ct) = (per(raw.0), per(client.0));
         println!("{}", kind.to_uppercase());
-        println!("  {:<52} {:>9} {:>9} {:>9}", "group", "raw", "tradepay", "gap");
+        println!(
+            "  {:<52} {:>9} {:>9} {:>9}",
+            "group", "raw", "tradepay", "gap"
+        );
         for (g, r, c) in &rows {
             if (c - r).abs() >= 50.0 || *c >= 500.0 {
                 println!("  {g:<52} {r:9.0} {c:9.0} {:+9.0}", c - r);
@@ -622,7 +641,10 @@ fn callgrind_report(dir: &str, n: u32) {
             .filter(|(_, r, c)| !((c - r).abs() >= 50.0 || *c >= 500.0))
             .map(|(_, r, c)| c - r)
             .sum();
-        println!("  {:<52} {:>9} {:>9} {small:+9.0}", "(other groups, each < 50)", "", "");
+        println!(
+            "  {:<52} {:>9} {:>9} {small:+9.0}",
+            "(other groups, each < 50)", "", ""
+        );
         let sum: f64 = rows.iter().map(|(_, r, c)| c - r).sum();
         let sha = rows
             .iter()
@@ -646,23 +668,43 @@ fn classify(func: &str) -> &'static str {
     let f = func.trim_start_matches('<');
     let has = |p: &str| f.contains(p);
     let starts = |p: &str| f.starts_with(p);
-    if starts("sha2::") || starts("hmac::") || starts("base64::") || starts("subtle::")
-        || starts("digest::") || starts("block_buffer::") || has("Secret::sign")
+    if starts("sha2::")
+        || starts("hmac::")
+        || starts("base64::")
+        || starts("subtle::")
+        || starts("digest::")
+        || starts("block_buffer::")
+        || has("Secret::sign")
         || has("Secret::verify")
     {
         SHA_GROUP
-    } else if starts("serde_json::") || starts("serde_core::") || starts("serde::")
-        || has("Deserializer<R>") || has("Serializer<W")
-        || has("__FieldVisitor") || has("Deserialize for") || has("Serialize for")
-        || has("str::converts::from_utf8") || has("TypedEnvelope") || has("AnswerIds")
+    } else if starts("serde_json::")
+        || starts("serde_core::")
+        || starts("serde::")
+        || has("Deserializer<R>")
+        || has("Serializer<W")
+        || has("__FieldVisitor")
+        || has("Deserialize for")
+        || has("Serialize for")
+        || has("str::converts::from_utf8")
+        || has("TypedEnvelope")
+        || has("AnswerIds")
     {
         "JSON (encode the request, read + check the answer)"
     } else if starts("tradepay_types::") || starts("iso_currency::") || starts("time::") {
         "tradepay-types (validate, amounts, codes, clock)"
     } else if matches!(
         f,
-        "malloc" | "free" | "realloc" | "calloc" | "_int_malloc" | "_int_free" | "_int_realloc"
-            | "malloc_consolidate" | "alloc_perturb" | "cfree"
+        "malloc"
+            | "free"
+            | "realloc"
+            | "calloc"
+            | "_int_malloc"
+            | "_int_free"
+            | "_int_realloc"
+            | "malloc_consolidate"
+            | "alloc_perturb"
+            | "cfree"
     ) || starts("unlink_chunk")
         || starts("__rustc::__rust_")
         || starts("__rdl_")
@@ -672,13 +714,18 @@ fn classify(func: &str) -> &'static str {
         || starts("std::thread::local::LocalKey")
     {
         "allocator (malloc/free of every step; + counting)"
-    } else if starts("__mem") || starts("memcpy") || starts("memmove") || starts("memset")
+    } else if starts("__mem")
+        || starts("memcpy")
+        || starts("memmove")
+        || starts("memset")
         || starts("__strlen")
     {
         "memcpy/memcmp (copies and clones of every step)"
     } else if starts("tracing::") || starts("tracing_core::") {
         "tracing (spans, no subscriber)"
-    } else if starts("tokio::time") || starts("tokio::runtime::time") || has("Timeout<")
+    } else if starts("tokio::time")
+        || starts("tokio::runtime::time")
+        || has("Timeout<")
         || has("tokio::time::sleep")
     {
         "tokio timer (the per-attempt timeout)"
@@ -686,8 +733,13 @@ fn classify(func: &str) -> &'static str {
         "tokio runtime (tasks, I/O driver)"
     } else if starts("hyper_util::client::legacy::pool") {
         "hyper-util connection pool"
-    } else if starts("hyper::") || starts("hyper_util::") || starts("hyper_rustls::")
-        || starts("want::") || starts("futures_") || starts("h2::") || starts("httparse::")
+    } else if starts("hyper::")
+        || starts("hyper_util::")
+        || starts("hyper_rustls::")
+        || starts("want::")
+        || starts("futures_")
+        || starts("h2::")
+        || starts("httparse::")
     {
         "hyper (HTTP/1 client, connection task)"
     } else if starts("http::") || starts("http_body") {

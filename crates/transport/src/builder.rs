@@ -423,7 +423,13 @@ mod tests {
 
     #[test]
     fn hex32_is_fixed_width_lowercase_hex() {
-        for bits in [0, 1, 0xabc, u128::MAX, 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210] {
+        for bits in [
+            0,
+            1,
+            0xabc,
+            u128::MAX,
+            0x0123_4567_89ab_cdef_fedc_ba98_7654_3210,
+        ] {
             assert_eq!(hex32(bits), format!("{bits:032x}"));
         }
     }

@@ -395,10 +395,7 @@ impl Client {
         if declared.is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
             return Err(too_large(status).into());
         }
-        let body = match Limited::new(body, MAX_RESPONSE_BYTES)
-            .collect()
-            .await
-        {
+        let body = match Limited::new(body, MAX_RESPONSE_BYTES).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
                 return Err(too_large(status).into())

@@ -313,10 +313,22 @@ impl Client {
             "the payment was not final at the deadline and its reversal could not be confirmed: {}",
             e.message()
         );
-        Err(e
-            .with_message(message)
-            .with_outcome_unknown(true)
-            .with_trade(last_trade))
+        // A refusal of the REVERSAL (a signed "not found", a state rule) would read, by its
+        // kind, as "the payment was refused, nothing charged"; it is not that. Such an
+        // error is reported as the flow's timeout, with the refusal as its source.
+        let e = match e.kind() {
+            ErrorKind::Authentication
+            | ErrorKind::InvalidRequest
+            | ErrorKind::Business
+            | ErrorKind::Api
+            | ErrorKind::Validation => Error::new(ErrorKind::Timeout, message)
+                .with_trace_id(e.trace_id().map(str::to_owned))
+                .with_http_status(e.http_status())
+                .with_attempts(e.attempts())
+                .with_source(e),
+            _ => e.with_message(message),
+        };
+        Err(e.with_outcome_unknown(true).with_trade(last_trade))
     }
 
     /// The REVERSAL of a micropay whose future was dropped: retried until the order is

@@ -460,3 +460,26 @@ async fn unsigned_text_is_cut_and_cleaned_before_it_reaches_errors() {
         assert!(trace.chars().count() <= 65 && !trace.chars().any(char::is_control));
     }
 }
+
+#[tokio::test]
+async fn a_refused_reversal_is_never_reported_as_a_refused_payment() {
+    // The order is pending, then the REVERSAL is refused, signed (30000001): the error must
+    // not read as a BusinessError ("refused, nothing charged").
+    let server = serve(|_, r| match r.json["transType"].as_str().unwrap() {
+        "REVERSAL" => signed(envelope("30000001", json!({"status": "FAILED"}))),
+        _ => echo(r, "PENDING"),
+    })
+    .await;
+    let client = builder(&server.url).build().unwrap();
+    let e = client
+        .micropay(micropay("o_refused_rev"), Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.is_outcome_unknown());
+    assert_eq!(e.trade().unwrap().status, Status::Pending);
+    assert!(
+        std::error::Error::source(&e).is_some(),
+        "the refusal is kept as the source"
+    );
+}

@@ -18,13 +18,28 @@ pub fn run(args: &[String]) -> Result {
     }
     if want("client") {
         crate::util::banner("bench: client vs raw hyper client");
-        crate::util::run(cargo().args([
+        // Flags after the name go to the bench binary (`--quick`, `--no-breakdown`).
+        let passed: Vec<&str> = args
+            .iter()
+            .skip(1)
+            .map(String::as_str)
+            .filter(|a| *a != "--callgrind")
+            .collect();
+        let mut cmd = cargo();
+        cmd.args([
             "bench",
             "-p",
             "tradepay-transport",
             "--bench",
             "client_overhead",
-        ]))?;
+            "--",
+        ]);
+        cmd.args(&passed);
+        crate::util::run(&mut cmd)?;
+        if args.iter().any(|a| a == "--callgrind") {
+            crate::util::banner("bench: client vs raw hyper client, instructions (callgrind)");
+            client_callgrind()?;
+        }
     }
     if want("python") {
         crate::util::banner("bench: Python package vs requests, httpx, aiohttp");
@@ -35,4 +50,53 @@ pub fn run(args: &[String]) -> Result {
         crate::node::bench()?;
     }
     Ok(())
+}
+
+/// Requests per side under callgrind: enough that the per-request figure is stable (the
+/// count is exact and does not depend on the machine's load), few enough to take well under
+/// a minute per run.
+const CALLGRIND_REQUESTS: u32 = 300;
+
+/// The client bench under `valgrind --tool=callgrind`, once per side and operation, counting
+/// only the measured loop; then the bench attributes every function's instructions.
+fn client_callgrind() -> Result {
+    let built = crate::util::output(cargo().args([
+        "bench",
+        "-p",
+        "tradepay-transport",
+        "--bench",
+        "client_overhead",
+        "--no-run",
+        "--message-format=json",
+    ]))?;
+    // The line of the bench's artifact carries `"executable":"<path>"`.
+    let exe = built
+        .lines()
+        .filter(|l| l.contains("client_overhead") && l.contains("\"executable\":\""))
+        .find_map(|l| {
+            let rest = l.split("\"executable\":\"").nth(1)?;
+            rest.split('"').next().map(str::to_owned)
+        })
+        .ok_or("cargo did not name the client_overhead executable")?;
+    let dir = crate::util::target_dir().join("callgrind");
+    std::fs::create_dir_all(&dir)?;
+    let n = CALLGRIND_REQUESTS.to_string();
+    for mode in ["raw-query", "client-query", "raw-pay", "client-pay"] {
+        let out = dir.join(format!("{mode}.out"));
+        crate::util::run(
+            std::process::Command::new("valgrind")
+                .arg("--tool=callgrind")
+                .arg("--toggle-collect=*measured_loop*")
+                .arg(format!("--callgrind-out-file={}", out.display()))
+                .arg("-q")
+                .arg(&exe)
+                .args(["--only", mode, "--n", &n]),
+        )?;
+    }
+    crate::util::run(
+        std::process::Command::new(&exe)
+            .arg("--callgrind-report")
+            .arg(&dir)
+            .args(["--n", &n]),
+    )
 }

@@ -295,9 +295,20 @@ impl StampSource for FastStamps {
         let bits: u128 = rand::rng().random::<u128>() ^ (u128::from(std::process::id()) << 96);
         Stamp {
             timestamp: tradepay_types::time::now_unix(),
-            nonce: format!("{bits:032x}"),
+            nonce: hex32(bits),
         }
     }
+}
+
+/// `format!("{bits:032x}")` without the formatting machinery: one allocation of exactly 32
+/// bytes and a table lookup per nibble.
+fn hex32(bits: u128) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for i in (0..32).rev() {
+        out.push(char::from(DIGITS[((bits >> (i * 4)) & 0xf) as usize]));
+    }
+    out
 }
 
 /// A caller's duration within [`tradepay_types::duration::MAX_DURATION`], else a
@@ -419,6 +430,19 @@ fn tls_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex32_is_fixed_width_lowercase_hex() {
+        for bits in [
+            0,
+            1,
+            0xabc,
+            u128::MAX,
+            0x0123_4567_89ab_cdef_fedc_ba98_7654_3210,
+        ] {
+            assert_eq!(hex32(bits), format!("{bits:032x}"));
+        }
+    }
 
     #[test]
     fn stamps_are_valid_and_fresh() {

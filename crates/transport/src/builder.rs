@@ -51,7 +51,14 @@ pub struct ClientBuilder {
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            // A URL with userinfo is refused at build(); until then it is not printed.
+            .field(
+                "base_url",
+                &self
+                    .base_url
+                    .as_deref()
+                    .map(|u| if u.contains('@') { "<redacted>" } else { u }),
+            )
             .field("access_no", &self.access_no)
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("max_retries", &self.max_retries)
@@ -203,6 +210,15 @@ impl ClientBuilder {
             .secret
             .filter(|s| !s.is_empty())
             .ok_or_else(|| Error::validation("secret is required"))?;
+        // Every duration becomes `Instant::now() + d` somewhere: one range for all of them
+        // (at most a day, protocol-wide), so no caller's value can overflow an instant.
+        check_duration("timeout", self.timeout)?;
+        check_duration("connect_timeout", self.connect_timeout)?;
+        if let Some(deadline) = self.deadline {
+            check_duration("deadline", deadline)?;
+        }
+        check_duration("retry_backoff", self.backoff)?;
+        check_duration("retry_backoff", self.max_backoff)?;
         if self.timeout.is_zero() {
             return Err(Error::validation("timeout must be greater than zero"));
         }
@@ -274,13 +290,24 @@ impl StampSource for FastStamps {
     }
 }
 
-/// True for `localhost`, 127.0.0.0/8 and ::1.
+/// A caller's duration within [`tradepay_types::duration::MAX_DURATION`], else a
+/// validation error naming the option.
+pub(crate) fn check_duration(option: &'static str, value: Duration) -> Result<Duration, Error> {
+    tradepay_types::duration::check(option, value).map_err(Error::from)
+}
+
+/// True for exactly `localhost`, a literal 127.0.0.0/8 address and ::1: names that cannot
+/// be made to resolve elsewhere. Any other name (`localhost.evil.com`,
+/// `127.0.0.1.nip.io`, `a.localhost`) is whatever DNS says it is, so plain http to it
+/// could leave the machine.
 pub(crate) fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
+    if host.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok_and(|ip| ip.is_loopback()),
+        None => host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+    }
 }
 
 fn endpoint(base_url: &str, allow_insecure_http: bool) -> Result<Uri, Error> {
@@ -288,6 +315,14 @@ fn endpoint(base_url: &str, allow_insecure_http: bool) -> Result<Uri, Error> {
     let uri: Uri = trimmed
         .parse()
         .map_err(|_| Error::validation("base_url is not a valid URL"))?;
+    // A user name or password in the URL would travel in logs, Debug output and error
+    // reports; credentials are the access_no and secret. The message never repeats them.
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        return Err(Error::validation(
+            "base_url must not contain a user name or password (user:password@); \
+             pass credentials with access_no and secret",
+        ));
+    }
     let host = uri
         .host()
         .filter(|h| !h.is_empty())
@@ -398,8 +433,64 @@ mod tests {
         ] {
             assert!(is_loopback_host(h), "{h}");
         }
-        for h in ["example.com", "10.0.0.1", "[::2]", "localhost.example.com"] {
+        for h in [
+            "example.com",
+            "10.0.0.1",
+            "[::2]",
+            "localhost.example.com",
+            "localhost.evil.com",
+            "127.0.0.1.nip.io",
+            "a.localhost",
+            "localhost.",
+            "127.0.0.1.",
+            "[127.0.0.1]",
+            "128.0.0.1",
+        ] {
             assert!(!is_loopback_host(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn plain_http_only_to_literal_loopback_or_exactly_localhost() {
+        for ok in [
+            "http://localhost:8080",
+            "http://LocalHost",
+            "http://127.0.0.1:1",
+            "http://127.255.0.9",
+            "http://[::1]:9000",
+        ] {
+            assert!(endpoint(ok, false).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://localhost.evil.com",
+            "http://127.0.0.1.nip.io:8080",
+            "http://a.localhost",
+            "http://shop.localhost:3000",
+        ] {
+            let e = endpoint(bad, false).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Validation, "{bad}");
+            assert!(e.message().contains("not loopback"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn userinfo_is_refused_without_echoing_it() {
+        for url in [
+            "https://user:hunter2pass@gateway.example",
+            "https://hunter2pass@gateway.example/base",
+            "http://admin:hunter2pass@127.0.0.1:8080",
+        ] {
+            let b = Client::builder()
+                .base_url(url)
+                .access_no("a")
+                .secret("s");
+            assert!(!format!("{b:?}").contains("hunter2pass"), "{url}");
+            let e = b.build().unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Validation, "{url}");
+            for text in [e.to_string(), format!("{e:?}")] {
+                assert!(!text.contains("hunter2pass"), "{url}: {text}");
+            }
+            assert!(e.message().contains("user name or password"), "{e}");
         }
     }
 

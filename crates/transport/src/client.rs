@@ -1,6 +1,7 @@
 //! The engine: one validated request, sent as many signed attempts as the retry policy
 //! allows, and the answer turned into a typed result or a typed error.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,10 +19,9 @@ use tokio::time::Instant;
 use tracing::{field::Empty, Instrument};
 use tradepay_types::body::encode_request;
 use tradepay_types::code::{self, CodeClass};
-use tradepay_types::response::open_response;
 use tradepay_types::signing::SIGNATURE_HEADER;
 use tradepay_types::{
-    CloseRequest, Envelope, Operation, OrderRef, PayRequest, QueryRequest, Refund,
+    Amount, CloseRequest, Envelope, Operation, OrderRef, PayRequest, QueryRequest, Refund,
     RefundQueryRequest, RefundRequest, ReversalRequest, Secret, StampSource, Trade, TransType,
 };
 
@@ -148,15 +148,24 @@ impl Client {
 
     /// Sends any operation with the client's retry policy and deadline.
     pub async fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
-        let until = self.inner.deadline.map(|d| Instant::now() + d);
+        // The deadline was checked at build() (at most a day), so the sum cannot overflow;
+        // `checked_add` keeps that true whatever the clock says.
+        let until = self
+            .inner
+            .deadline
+            .and_then(|d| Instant::now().checked_add(d));
         self.execute_until(op, until).await
     }
 
     /// The deadline of one call inside a flow ending at `flow_until`: the flow's end, or
     /// the client's own per-call deadline if that comes first.
     pub(crate) fn call_until(&self, flow_until: Instant) -> Instant {
-        match self.inner.deadline {
-            Some(d) => flow_until.min(Instant::now() + d),
+        match self
+            .inner
+            .deadline
+            .and_then(|d| Instant::now().checked_add(d))
+        {
+            Some(call_until) => flow_until.min(call_until),
             None => flow_until,
         }
     }
@@ -183,9 +192,12 @@ impl Client {
             elapsed_ms = Empty,
         );
         let call_span = span.clone();
+        let expect = Expect::of(&trans_type, &data);
         async move {
             let started = std::time::Instant::now();
-            let result = self.run::<O::Output>(&trans_type, &data, until).await;
+            let result = self
+                .run::<O::Output>(&trans_type, &data, &expect, until)
+                .await;
             let span = &call_span;
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
             match result {
@@ -213,6 +225,7 @@ impl Client {
         &self,
         trans_type: &TransType,
         data: &Map<String, Value>,
+        expect: &Expect,
         until: Option<Instant>,
     ) -> Result<(T, String, u32), Error> {
         let cfg = &*self.inner;
@@ -244,7 +257,7 @@ impl Client {
                 elapsed_ms = Empty
             );
             let started = std::time::Instant::now();
-            let outcome = tokio::time::timeout(budget, self.attempt::<T>(body, signature))
+            let outcome = tokio::time::timeout(budget, self.attempt::<T>(body, signature, expect))
                 .instrument(span.clone())
                 .await;
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
@@ -286,9 +299,12 @@ impl Client {
                 delay = delay.max(after);
             }
             if let Some(until) = until {
-                // Leave room for the next attempt to do something useful.
-                if Instant::now() + delay >= until {
-                    return Err(finish(failure.error));
+                // Leave room for the next attempt to do something useful. The delay may come
+                // from the answer's Retry-After, any number up to u64::MAX seconds: an
+                // instant past what the clock can hold is past the deadline too.
+                match Instant::now().checked_add(delay) {
+                    Some(next) if next < until => {}
+                    _ => return Err(finish(failure.error)),
                 }
             }
             tracing::debug!(
@@ -321,6 +337,7 @@ impl Client {
         &self,
         body: Vec<u8>,
         signature: String,
+        expect: &Expect,
     ) -> Result<(T, String), Failure> {
         let cfg = &*self.inner;
         let request = Request::post(cfg.endpoint.clone())
@@ -384,19 +401,45 @@ impl Client {
         };
         match status {
             200 => {
-                if let Some(answer) = signature
+                if let Some((value, trace_id)) = signature
                     .as_deref()
                     .and_then(|sig| typed_success::<T>(&cfg.secret, &body, sig))
                 {
-                    return Ok(answer);
+                    expect.check(&body, &trace_id)?;
+                    return Ok((value, trace_id));
                 }
-                let envelope =
-                    open_response(&cfg.secret, &body, signature.as_deref()).map_err(|e| {
-                        // An untrusted or unreadable answer: the gateway may well have acted.
-                        Error::from(e)
-                            .with_http_status(Some(200))
-                            .with_outcome_unknown(true)
-                    })?;
+                let verified = signature
+                    .as_deref()
+                    .is_some_and(|sig| cfg.secret.verify(&body, sig).is_ok());
+                let envelope = Envelope::parse(&body);
+                if !verified {
+                    // Protocol §9: only an authentication failure (`1000xxxx`) may come
+                    // unsigned, since the gateway did not know the caller. Any other code
+                    // without a valid signature may be forged or replayed: its code and data
+                    // are never used.
+                    return match envelope {
+                        Ok(env) if is_unsigned_auth_code(&env.code) => {
+                            Err(Error::from_envelope(&env, 200, false).into())
+                        }
+                        _ => Err(Error::new(
+                            ErrorKind::Signature,
+                            if signature.is_some() {
+                                "the answer's signature does not match: its data is not trusted"
+                            } else {
+                                "the answer is not signed: its data is not trusted"
+                            },
+                        )
+                        .with_http_status(Some(200))
+                        // An untrusted answer: the gateway may well have acted.
+                        .with_outcome_unknown(true)
+                        .into()),
+                    };
+                }
+                let envelope = envelope.map_err(|e| {
+                    Error::from(e)
+                        .with_http_status(Some(200))
+                        .with_outcome_unknown(true)
+                })?;
                 if envelope.class().is_ok() {
                     let value = envelope.data_as::<T>().map_err(|e| {
                         Error::from(e)
@@ -405,13 +448,15 @@ impl Client {
                             // The gateway processed the request; only its answer is unreadable.
                             .with_outcome_unknown(true)
                     })?;
+                    expect.check(&body, &envelope.trace_id)?;
                     Ok((value, envelope.trace_id))
                 } else {
-                    Err(Error::from_envelope(&envelope, 200).into())
+                    Err(Error::from_envelope(&envelope, 200, true).into())
                 }
             }
             429 | 502 | 503 | 504 => {
-                // Possibly from a proxy and never signed: read only to report its code.
+                // Possibly from a proxy and never signed: read only to report its code, which
+                // no flow acts on (the error is not marked signed).
                 let envelope = Envelope::parse(&body).ok();
                 let mut message = match status {
                     429 => "rate limited by the gateway".to_owned(),
@@ -420,15 +465,16 @@ impl Client {
                     _ => "gateway timeout".to_owned(),
                 };
                 if let Some(env) = envelope.as_ref().filter(|e| !e.message.is_empty()) {
-                    message = format!("{message}: {}", env.message);
+                    message = format!("{message}: {}", untrusted_text(&env.message, 200));
                 }
                 let error = Error::new(ErrorKind::Gateway, message)
                     .with_http_status(Some(status))
                     .with_code(envelope.as_ref().map(|e| e.code.clone()))
-                    .with_trace_id(envelope.map(|e| e.trace_id))
+                    .with_trace_id(envelope.map(|e| untrusted_text(&e.trace_id, 64)))
                     .with_retryable(true)
-                    // A proxy's 502/504 may come after the gateway received the request.
-                    .with_outcome_unknown(matches!(status, 502 | 504));
+                    // Protocol §9: a 429 is refused before processing; a 502/503/504 may come
+                    // from a proxy after the gateway acted.
+                    .with_outcome_unknown(status != 429);
                 Err(Failure {
                     error,
                     retry_after: if status == 429 { retry_after } else { None },
@@ -447,9 +493,135 @@ impl Client {
                 format!("unexpected HTTP status {status}"),
             )
             .with_http_status(Some(status))
-            .with_outcome_unknown(status >= 500)
+            // Protocol §9: any other 5xx, and a 2xx other than 200, may follow a processed
+            // request.
+            .with_outcome_unknown(status >= 500 || (200..300).contains(&status))
             .into()),
         }
+    }
+}
+
+/// Text from a body nobody signed (a proxy's page, an unsigned `1000xxxx`), shown in
+/// errors and logs: cut to `max` characters and without control characters, so that an
+/// answer cannot put a megabyte, or forged log lines, into the caller's error messages.
+pub(crate) fn untrusted_text(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// True for the codes the gateway sends unsigned: `1000xxxx` (protocol §3, §9).
+fn is_unsigned_auth_code(code: &str) -> bool {
+    code::is_well_formed(code) && code.starts_with("1000")
+}
+
+/// What a success must agree with: the identifiers the request sent (protocol §9), so that
+/// a validly signed answer about another order (a replay) is never taken as this result.
+pub(crate) struct Expect {
+    ids: Vec<(&'static str, String)>,
+    amount: Option<Amount>,
+    currency: Option<String>,
+}
+
+/// The identifying fields of an answer's `data`, read from the signed body without
+/// building a JSON tree (the rest of the fields are skipped).
+#[derive(Deserialize)]
+struct AnswerIds<'a> {
+    #[serde(default, borrow)]
+    data: Option<Ids<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Ids<'a> {
+    #[serde(default, borrow)]
+    merchant_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    order_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    trade_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    refund_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    amount: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    currency: Option<Cow<'a, str>>,
+}
+
+impl Ids<'_> {
+    fn get(&self, field: &str) -> Option<&str> {
+        match field {
+            "merchant_id" => self.merchant_id.as_deref(),
+            "order_id" => self.order_id.as_deref(),
+            "trade_id" => self.trade_id.as_deref(),
+            "refund_id" => self.refund_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl Expect {
+    pub(crate) fn of(trans_type: &TransType, data: &Map<String, Value>) -> Expect {
+        let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
+        let ids = ["merchant_id", "order_id", "trade_id", "refund_id"]
+            .into_iter()
+            .filter_map(|k| text(k).map(|v| (k, v)))
+            .collect();
+        let pay = *trans_type == TransType::Pay;
+        Expect {
+            ids,
+            amount: if pay {
+                text("amount").and_then(|a| Amount::parse(&a).ok())
+            } else {
+                None
+            },
+            currency: if pay { text("currency") } else { None },
+        }
+    }
+
+    /// A field the answer carries and that differs from the request's is a protocol
+    /// error with outcome unknown; a field the answer leaves out contradicts nothing.
+    fn check(&self, body: &[u8], trace_id: &str) -> Result<(), Failure> {
+        let mismatch = |field: &str| -> Failure {
+            Error::new(
+                ErrorKind::Protocol,
+                format!(
+                    "the answer is about another request: its {field} is not the one sent; \
+                     it is not taken as a result"
+                ),
+            )
+            .with_http_status(Some(200))
+            .with_trace_id(Some(trace_id.to_owned()))
+            .with_outcome_unknown(true)
+            .into()
+        };
+        // The typed read of the same body succeeded, so a failure here means an
+        // identifying field is not a string: not the request's either.
+        let answer: AnswerIds<'_> = serde_json::from_slice(body).map_err(|_| mismatch("data"))?;
+        let Some(data) = answer.data else {
+            return Ok(());
+        };
+        for (k, sent) in &self.ids {
+            if data.get(k).is_some_and(|got| got != sent) {
+                return Err(mismatch(k));
+            }
+        }
+        if let (Some(sent), Some(got)) = (&self.amount, data.amount.as_deref()) {
+            if Amount::parse(got).ok().as_ref() != Some(sent) {
+                return Err(mismatch("amount"));
+            }
+        }
+        if let (Some(sent), Some(got)) = (&self.currency, data.currency.as_deref()) {
+            if !got.eq_ignore_ascii_case(sent) {
+                return Err(mismatch("currency"));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -83,6 +83,9 @@ struct Inner {
     attempts: u32,
     outcome_unknown: bool,
     retryable: bool,
+    // True only when the code came in a validly signed envelope: flows act on a code (a
+    // re-PAY after `30000001`) only then.
+    signed: bool,
     trade: Option<Trade>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
@@ -107,6 +110,7 @@ impl Error {
                 attempts: 0,
                 outcome_unknown: false,
                 retryable: false,
+                signed: false,
                 trade: None,
                 source: None,
             }),
@@ -118,25 +122,39 @@ impl Error {
         Error::new(ErrorKind::Validation, message)
     }
 
-    /// An error for an envelope whose code is not a success.
-    pub(crate) fn from_envelope(envelope: &Envelope, http_status: u16) -> Self {
+    /// An error for an envelope whose code is not a success; `signed` when its signature
+    /// was verified (only `1000xxxx` envelopes are read unsigned).
+    pub(crate) fn from_envelope(envelope: &Envelope, http_status: u16, signed: bool) -> Self {
         let kind = ErrorKind::of_code(&envelope.code).unwrap_or(ErrorKind::Protocol);
         let message = if envelope.message.is_empty() {
             code::standard_message(&envelope.code)
                 .unwrap_or("the gateway gave no message")
                 .to_owned()
-        } else {
+        } else if signed {
             envelope.message.clone()
+        } else {
+            crate::client::untrusted_text(&envelope.message, 200)
         };
         let mut e = Error::new(kind, message)
             .with_code(Some(envelope.code.clone()))
             .with_http_status(Some(http_status));
         if !envelope.trace_id.is_empty() {
-            e.inner.trace_id = Some(envelope.trace_id.clone());
+            e.inner.trace_id = Some(if signed {
+                envelope.trace_id.clone()
+            } else {
+                crate::client::untrusted_text(&envelope.trace_id, 64)
+            });
         }
         e.inner.retryable = code::is_retryable(&envelope.code);
-        e.inner.outcome_unknown = code::is_outcome_unknown(&envelope.code);
+        e.inner.outcome_unknown = code_outcome_unknown(&envelope.code);
+        e.inner.signed = signed;
         e
+    }
+
+    /// True when this error's code came in a validly signed envelope, so that a flow may
+    /// act on it (an unsigned proxy page or a forged answer may carry any code).
+    pub(crate) fn is_signed_code(&self, code: &str) -> bool {
+        self.inner.signed && self.inner.code.as_deref() == Some(code)
     }
 
     pub(crate) fn with_code(mut self, code: Option<String>) -> Self {
@@ -247,6 +265,13 @@ impl Error {
     pub fn trade(&self) -> Option<&Trade> {
         self.inner.trade.as_ref()
     }
+}
+
+/// Protocol §9: `90000002` and any `9xxxxxxx` the client does not know may follow a
+/// processed request; only `90000001` (busy) is known to be refused before processing.
+fn code_outcome_unknown(c: &str) -> bool {
+    code::is_outcome_unknown(c)
+        || (CodeClass::of(c) == CodeClass::Gateway && c != code::SYSTEM_BUSY)
 }
 
 impl From<tradepay_types::Error> for Error {

@@ -1,13 +1,17 @@
 //! Payment flows built on the engine: waiting for a final status, and the micropay
 //! pay → query → reverse sequence that never leaves a payment in an unknown state silently.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
 use tracing::Instrument;
-use tradepay_types::code::NOT_FOUND;
-use tradepay_types::{OrderRef, PayRequest, PaymentMethod, QueryRequest, ReversalRequest, Trade};
+use tradepay_types::code::{IDEMPOTENCY_CONFLICT, NOT_FOUND};
+use tradepay_types::{
+    Operation, OrderRef, PayRequest, PaymentMethod, QueryRequest, ReversalRequest, Trade,
+};
 
+use crate::builder::check_duration;
 use crate::client::{now_rfc3339, Client};
 use crate::error::{Error, ErrorKind};
 
@@ -17,6 +21,20 @@ const FIRST_POLL: Duration = Duration::from_millis(200);
 const MAX_POLL: Duration = Duration::from_secs(2);
 /// How many REVERSAL calls (each with its own retries) micropay makes before giving up.
 const REVERSAL_CALLS: u32 = 3;
+/// The whole time micropay's own reversal may take after its deadline, every attempt and
+/// pause included: each REVERSAL call's deadline is cut to what is left of it.
+pub const MICROPAY_REVERSAL_BUDGET: Duration = Duration::from_secs(10);
+/// The whole time a background reversal (after a micropay future was dropped) may take.
+/// Nobody waits for it, so it may try longer than the foreground one.
+pub const BACKGROUND_REVERSAL_BUDGET: Duration = Duration::from_secs(60);
+
+/// `now + d` for a caller's flow duration, checked to be at most a day.
+fn flow_until(option: &'static str, d: Duration) -> Result<Instant, Error> {
+    let d = check_duration(option, d)?;
+    Instant::now()
+        .checked_add(d)
+        .ok_or_else(|| Error::validation(format!("{option} is too far in the future")))
+}
 
 fn next_interval(interval: Duration) -> Duration {
     (interval + interval / 2).min(MAX_POLL)
@@ -30,8 +48,10 @@ fn transient(e: &Error) -> bool {
 impl Client {
     /// QUERYs the order, with growing pauses, until it is SUCCESS, FAILED or CLOSED.
     ///
-    /// At `timeout` it fails with an [`ErrorKind::Timeout`] error whose
-    /// [`Error::trade`] is the last order seen. Transient failures of single QUERYs are
+    /// At `timeout` (at most a day, else a validation error) it fails with an
+    /// [`ErrorKind::Timeout`] error whose [`Error::trade`] is the last order seen; its
+    /// outcome is known (the order is as that trade shows), so
+    /// [`Error::is_outcome_unknown`] is false. Transient failures of single QUERYs are
     /// tolerated until then; a definitive one (unknown order, bad credentials) ends the wait.
     pub async fn wait_final(
         &self,
@@ -39,7 +59,7 @@ impl Client {
         merchant_id: &str,
         timeout: Duration,
     ) -> Result<Trade, Error> {
-        let until = Instant::now() + timeout;
+        let until = flow_until("timeout", timeout)?;
         let query = QueryRequest::new(order, merchant_id);
         let mut interval = FIRST_POLL;
         let mut last_trade: Option<Trade> = None;
@@ -87,11 +107,31 @@ impl Client {
     ///
     /// PAY; while the order is PENDING or the PAY's outcome is unknown, QUERY until it is
     /// final (sending the same PAY again, with the same `order_id` and `txn_time`, if the
-    /// gateway never saw it); if it is still not final at `deadline`, REVERSAL (retried up to
-    /// three calls) and return the CLOSED order. It fails only on a definitive refusal of the
-    /// PAY (nothing charged), or when not even the reversal could be confirmed: then the
-    /// error's [`Error::is_outcome_unknown`] is true and [`Error::trade`] is the last order seen.
+    /// gateway answered, signed, that it never saw it); if it is still not final at
+    /// `deadline` (at most a day, else a validation error), REVERSAL and return the order
+    /// the reversal confirms (CLOSED, or SUCCESS / FAILED if the gateway says the payment
+    /// had already become final).
+    ///
+    /// It fails with [`Error::is_outcome_unknown`] false only when no PAY may have been
+    /// processed (a definitive refusal of the first PAY: nothing charged). Once any PAY
+    /// may have been processed, every error it returns is outcome-unknown, and [`Error::trade`]
+    /// is the last order seen: a definitive error of a later QUERY or PAY leads to the
+    /// reversal at once, and an error means that not even the reversal was confirmed. (The
+    /// one exception to reversing: a re-sent PAY answered `30000002`, which proves the
+    /// order_id belongs to another payment that must not be cancelled.)
+    ///
+    /// **Bound.** The reversal phase takes at most [`MICROPAY_REVERSAL_BUDGET`] (10 s) after
+    /// the deadline: up to three REVERSAL calls, each cut to what is left of that budget. So
+    /// micropay returns within about `deadline + 10 s`, whatever the client's timeout.
+    ///
+    /// **Cancellation.** If this future is dropped (a `select!`, a timeout, a cancelled task;
+    /// the bindings' cancellation and aborts drop it too) after a PAY may have gone out and
+    /// before the flow finished, a REVERSAL runs in the background on the runtime the call
+    /// started on: retried for up to [`BACKGROUND_REVERSAL_BUDGET`] (60 s), logged with
+    /// `tracing` (the order_id, never secrets), so that the payment ends CLOSED (or final)
+    /// instead of charged and unseen. It stops early if the runtime shuts down.
     pub async fn micropay(&self, mut req: PayRequest, deadline: Duration) -> Result<Trade, Error> {
+        let until = flow_until("deadline", deadline)?;
         match &req.payment_method {
             None => req.payment_method = Some(PaymentMethod::Micropay),
             Some(PaymentMethod::Micropay) => {}
@@ -105,12 +145,25 @@ impl Client {
             // Fixed once so that a PAY sent again is the same request to the gateway.
             req.txn_time = Some(now_rfc3339());
         }
+        // Refused before anything is armed: an invalid request never goes out.
+        req.to_data().map_err(Error::from)?;
+        let guard = ReversalGuard::new(self, &req);
         let span = tracing::info_span!("tradepay.micropay", order_id = %req.order_id);
-        self.micropay_flow(req, deadline).instrument(span).await
+        let result = self
+            .micropay_flow(req, until, &guard)
+            .instrument(span)
+            .await;
+        // The flow finished and reported (or reversed) whatever it sent.
+        guard.set_armed(false);
+        result
     }
 
-    async fn micropay_flow(&self, req: PayRequest, deadline: Duration) -> Result<Trade, Error> {
-        let until = Instant::now() + deadline;
+    async fn micropay_flow(
+        &self,
+        req: PayRequest,
+        until: Instant,
+        guard: &ReversalGuard,
+    ) -> Result<Trade, Error> {
         let merchant_id = req.merchant_id.clone();
         let order = OrderRef::OrderId(req.order_id.clone());
         let query = QueryRequest::new(order.clone(), merchant_id.clone());
@@ -122,7 +175,10 @@ impl Client {
         let mut interval = FIRST_POLL;
         loop {
             if need_pay {
-                match self.execute_until(&req, Some(self.call_until(until))).await {
+                // From the first byte on, a drop must reverse.
+                guard.set_armed(true);
+                let result = self.execute_until(&req, Some(self.call_until(until))).await;
+                match result {
                     Ok(trade) if trade.status.is_final() => return Ok(trade),
                     Ok(trade) => {
                         pay_maybe_sent = true;
@@ -135,9 +191,25 @@ impl Client {
                         last_error = Some(e);
                     }
                     // Refused before being processed (validation, authentication, a format
-                    // or business rule): nothing was charged.
-                    Err(e) => return Err(e.with_trade(last_trade)),
+                    // or business rule), and no earlier PAY may have been: nothing charged.
+                    Err(e) if !pay_maybe_sent => {
+                        guard.set_armed(false);
+                        return Err(e.with_trade(last_trade));
+                    }
+                    // The order_id is taken by a payment with other parameters: not ours
+                    // (ours always sends the same ones), so ours can never be charged, and
+                    // that other payment must not be reversed.
+                    Err(e) if e.is_signed_code(IDEMPOTENCY_CONFLICT) => {
+                        guard.set_armed(false);
+                        return Err(e.with_outcome_unknown(true).with_trade(last_trade));
+                    }
+                    // An earlier PAY may still be processed: reverse now.
+                    Err(e) => {
+                        last_error = Some(e);
+                        break;
+                    }
                 }
+                guard.set_armed(pay_maybe_sent);
             } else {
                 match self
                     .execute_until(&query, Some(self.call_until(until)))
@@ -145,9 +217,10 @@ impl Client {
                 {
                     Ok(trade) if trade.status.is_final() => return Ok(trade),
                     Ok(trade) => last_trade = Some(trade),
-                    // The gateway never saw the PAY: send it again (same order_id, so at most
-                    // one order can exist).
-                    Err(e) if e.code() == Some(NOT_FOUND) && last_trade.is_none() => {
+                    // The gateway, in a signed answer, never saw the PAY: send it again (same
+                    // order_id, so at most one order can exist). An unsigned "not found"
+                    // (a proxy page, a forgery) proves nothing and is only waited out.
+                    Err(e) if e.is_signed_code(NOT_FOUND) && last_trade.is_none() => {
                         need_pay = true;
                         last_error = Some(e);
                     }
@@ -172,6 +245,7 @@ impl Client {
         if !pay_maybe_sent && last_trade.is_none() {
             // No PAY ever reached the gateway (every attempt failed to connect or was
             // refused with a retryable answer before processing): nothing to reverse.
+            guard.set_armed(false);
             let e = last_error.unwrap_or_else(|| {
                 Error::new(
                     ErrorKind::Timeout,
@@ -181,36 +255,60 @@ impl Client {
             return Err(e.with_outcome_unknown(false));
         }
         tracing::info!(order_id = %req.order_id, "micropay not final at its deadline: reversing");
-        self.reverse_confirmed(order, &merchant_id, last_trade)
+        self.reverse_confirmed(order, &merchant_id, last_trade, last_error)
             .await
     }
 
-    /// REVERSAL, retried up to [`REVERSAL_CALLS`] calls.
+    /// REVERSAL, up to [`REVERSAL_CALLS`] calls within [`MICROPAY_REVERSAL_BUDGET`]; only a
+    /// final order counts as confirmed.
     async fn reverse_confirmed(
         &self,
         order: OrderRef,
         merchant_id: &str,
-        last_trade: Option<Trade>,
+        mut last_trade: Option<Trade>,
+        flow_error: Option<Error>,
     ) -> Result<Trade, Error> {
+        let until = Instant::now()
+            .checked_add(MICROPAY_REVERSAL_BUDGET)
+            .unwrap_or_else(Instant::now);
         let reversal = ReversalRequest::new(order, merchant_id);
         let mut pause = FIRST_POLL;
         let mut last_error = None;
         for call in 1..=REVERSAL_CALLS {
-            match self.execute(&reversal).await {
-                Ok(trade) => return Ok(trade),
-                Err(e) if transient(&e) && call < REVERSAL_CALLS => {
-                    last_error = Some(e);
-                    tokio::time::sleep(pause).await;
-                    pause = next_interval(pause * 2);
+            match self
+                .execute_until(&reversal, Some(self.call_until(until)))
+                .await
+            {
+                Ok(trade) if trade.status.is_final() => return Ok(trade),
+                Ok(trade) => {
+                    // A REVERSAL answers the order CLOSED; anything not final is not a
+                    // confirmation, whatever its code said.
+                    last_error = Some(
+                        Error::new(
+                            ErrorKind::Protocol,
+                            format!("the reversal answered status {}, not final", trade.status),
+                        )
+                        .with_http_status(Some(200)),
+                    );
+                    last_trade = Some(trade);
                 }
+                // Signed "not found": a PAY still on its way may create the order later.
+                Err(e) if transient(&e) || e.is_signed_code(NOT_FOUND) => last_error = Some(e),
                 Err(e) => {
                     last_error = Some(e);
                     break;
                 }
             }
+            let remaining = until.saturating_duration_since(Instant::now());
+            if call == REVERSAL_CALLS || remaining.is_zero() {
+                break;
+            }
+            tokio::time::sleep(pause.min(remaining)).await;
+            pause = next_interval(pause * 2);
         }
         let e = last_error
-            .unwrap_or_else(|| Error::new(ErrorKind::Network, "the reversal could not be sent"));
+            .or(flow_error)
+            .unwrap_or_else(|| Error::new(ErrorKind::Timeout, "the reversal could not be sent"));
         let message = format!(
             "the payment was not final at the deadline and its reversal could not be confirmed: {}",
             e.message()
@@ -219,5 +317,110 @@ impl Client {
             .with_message(message)
             .with_outcome_unknown(true)
             .with_trade(last_trade))
+    }
+
+    /// The REVERSAL of a micropay whose future was dropped: retried until the order is
+    /// final or [`BACKGROUND_REVERSAL_BUDGET`] has passed, and logged either way.
+    async fn reverse_in_background(self, order_id: String, merchant_id: String) {
+        let until = Instant::now()
+            .checked_add(BACKGROUND_REVERSAL_BUDGET)
+            .unwrap_or_else(Instant::now);
+        let reversal = ReversalRequest::new(OrderRef::OrderId(order_id.clone()), merchant_id);
+        let mut pause = FIRST_POLL;
+        let mut calls = 0u32;
+        loop {
+            calls += 1;
+            let why = match self
+                .execute_until(&reversal, Some(self.call_until(until)))
+                .await
+            {
+                Ok(trade) if trade.status.is_final() => {
+                    tracing::info!(
+                        order_id = %order_id,
+                        status = %trade.status,
+                        calls,
+                        "cancelled micropay reversed in the background"
+                    );
+                    return;
+                }
+                Ok(trade) => format!("status {}", trade.status),
+                // Not found yet: the dropped PAY may still reach the gateway; keep trying
+                // until the budget ends.
+                Err(e) if transient(&e) || e.is_signed_code(NOT_FOUND) => e.to_string(),
+                Err(e) => {
+                    tracing::warn!(
+                        order_id = %order_id,
+                        error = %e,
+                        "background reversal of a cancelled micropay was refused; query the order"
+                    );
+                    return;
+                }
+            };
+            let remaining = until.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                tracing::warn!(
+                    order_id = %order_id,
+                    calls,
+                    last = %why,
+                    "background reversal of a cancelled micropay not confirmed in time; \
+                     query or reverse the order"
+                );
+                return;
+            }
+            tracing::debug!(order_id = %order_id, calls, last = %why, "background reversal: retrying");
+            tokio::time::sleep(pause.min(remaining)).await;
+            pause = next_interval(pause);
+        }
+    }
+}
+
+/// Reverses a micropay in the background if its future is dropped while a PAY may have
+/// been sent and the flow has not finished.
+struct ReversalGuard {
+    client: Client,
+    order_id: String,
+    merchant_id: String,
+    // Captured when the call starts: a drop may run outside any runtime context.
+    runtime: Option<tokio::runtime::Handle>,
+    armed: AtomicBool,
+}
+
+impl ReversalGuard {
+    fn new(client: &Client, req: &PayRequest) -> ReversalGuard {
+        ReversalGuard {
+            client: client.clone(),
+            order_id: req.order_id.clone(),
+            merchant_id: req.merchant_id.clone(),
+            runtime: tokio::runtime::Handle::try_current().ok(),
+            armed: AtomicBool::new(false),
+        }
+    }
+
+    fn set_armed(&self, armed: bool) {
+        self.armed.store(armed, Ordering::Relaxed);
+    }
+}
+
+impl Drop for ReversalGuard {
+    fn drop(&mut self) {
+        if !self.armed.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(runtime) = self.runtime.take() else {
+            tracing::warn!(
+                order_id = %self.order_id,
+                "micropay cancelled after its PAY may have gone out, with no runtime to reverse it on; \
+                 query or reverse the order"
+            );
+            return;
+        };
+        tracing::warn!(
+            order_id = %self.order_id,
+            "micropay cancelled after its PAY may have gone out: reversing it in the background"
+        );
+        let client = self.client.clone();
+        let order_id = std::mem::take(&mut self.order_id);
+        let merchant_id = std::mem::take(&mut self.merchant_id);
+        drop(runtime.spawn(client.reverse_in_background(order_id, merchant_id)));
     }
 }

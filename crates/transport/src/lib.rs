@@ -17,3 +17,4 @@ pub use builder::{
 };
 pub use client::{Client, MAX_RESPONSE_BYTES};
 pub use error::{Error, ErrorKind};
+pub use flows::{BACKGROUND_REVERSAL_BUDGET, MICROPAY_REVERSAL_BUDGET};

@@ -201,9 +201,27 @@ pub fn envelope(code: &str, data: Value) -> Value {
     json!({"code": code, "message": if code == "00000000" { "SUCCESS" } else { "failed" }, "traceId": "tr_test", "data": data})
 }
 
+/// An order of merchant `m_1`. Amount and currency are left out (an answer that leaves a
+/// field out contradicts nothing); [`echo`] answers with the request's own.
 pub fn trade(order_id: &str, status: &str) -> Value {
-    json!({"status": status, "trade_id": "t_1", "order_id": order_id, "merchant_id": "m_1",
-           "amount": "10.00", "currency": "USD"})
+    json!({"status": status, "trade_id": "t_1", "order_id": order_id, "merchant_id": "m_1"})
+}
+
+/// A signed answer about the order the request names, with its amount and currency.
+pub fn echo(r: &Received, status: &str) -> Reply {
+    let data = &r.json["data"];
+    let mut t = trade(data["order_id"].as_str().unwrap_or("o"), status);
+    for k in ["merchant_id", "amount", "currency"] {
+        if let Some(v) = data.get(k) {
+            t[k] = v.clone();
+        }
+    }
+    let code = if status == "PENDING" {
+        "00000003"
+    } else {
+        "00000000"
+    };
+    signed(envelope(code, t))
 }
 
 pub fn ok_trade(order_id: &str, status: &str) -> Reply {

@@ -311,6 +311,9 @@ fn read(j: Js, what: &str, skip: &[&str]) -> Result<Option<Value>, Failure> {
     r.value(j.value, 0).map_err(|p| r.fail(what, p))
 }
 
+/// A request's wire fields and its duration options (in the order asked for).
+pub type Request = (Map<String, Value>, Vec<Option<f64>>);
+
 /// The request object of a method: a plain object of wire fields, read as JSON, with the
 /// duration options in `durations` taken out first as raw numbers (so that NaN, Infinity
 /// and 1e300 reach `tradepay_types::duration` and get its one message).
@@ -318,7 +321,7 @@ pub fn request(
     arg: Option<&Unknown<'_>>,
     what: &str,
     durations: &[&str],
-) -> Result<(Map<String, Value>, Vec<Option<f64>>), Failure> {
+) -> Result<Request, Failure> {
     let not_object = || {
         Failure::validation(
             None,

@@ -163,8 +163,8 @@ struct Reader<'a> {
     path: Vec<String>,
     /// Top-level keys read separately (duration options), left out here.
     skip: &'a [&'a str],
-    /// Set when the value is too deep: the error then names only the top-level field, not
-    /// a path of 32 steps.
+    /// Set when the value is too deep or too large: the error then names only the
+    /// top-level field, not a path of 32 steps or one element among thousands.
     too_deep: bool,
 }
 
@@ -196,6 +196,7 @@ impl Reader<'_> {
     fn value(&mut self, value: sys::napi_value, depth: usize) -> Result<Option<Value>, Problem> {
         use sys::ValueType as T;
         if self.nodes == 0 {
+            self.too_deep = true;
             return Err(Problem::Other("holds too many values (more than 100000)"));
         }
         self.nodes -= 1;
@@ -323,10 +324,12 @@ pub fn request(
     durations: &[&str],
 ) -> Result<Request, Failure> {
     let not_object = || {
-        Failure::validation(
-            None,
-            format!("{what} takes an object of wire fields, like {{ merchant_id: 'm_1', order_id: 'o_1' }}"),
-        )
+        let example = if what == "new Client()" {
+            "an options object, like { baseUrl, accessNo, secret }"
+        } else {
+            "an object of wire fields, like { merchant_id: 'm_1', order_id: 'o_1' }"
+        };
+        Failure::validation(None, format!("{what} takes {example}"))
     };
     let Some(arg) = arg else {
         return Err(not_object());

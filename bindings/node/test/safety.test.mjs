@@ -227,7 +227,22 @@ test('a shared sub-object nested 30 times (2^30 paths) is refused quickly', asyn
   const e = await rejection(() => client.pay(cardPay({ metadata: o })));
   assert.ok(e instanceof ValidationError, e?.message);
   assert.match(e.message, /too many values/);
+  assert.equal(e.field, 'metadata');
   assert.ok(Date.now() - started < 5000, 'bounded work');
+  // An array of length 2^32 - 1 (all holes) is refused after the budget, not walked.
+  const sparse = [];
+  sparse.length = 2 ** 32 - 1;
+  const s = await rejection(() => client.pay(cardPay({ metadata: sparse })));
+  assert.ok(s instanceof ValidationError, s?.message);
+  assert.equal(s.field, 'metadata');
+});
+
+test('the constructor says what options it takes', () => {
+  for (const bad of [undefined, null, 'https://pay.example', [1]]) {
+    const e = thrown(() => new Client(bad));
+    assert.ok(e instanceof ValidationError, e?.message);
+    assert.match(e.message, /new Client\(\) takes an options object, like \{ baseUrl, accessNo, secret \}/);
+  }
 });
 
 test('deep and cyclic fault rules are refused by the sandbox', async () => {

@@ -366,3 +366,29 @@ test('undefined fields are absent, as JSON.stringify leaves them out', async () 
   const e = await rejection(() => client.query({ merchant_id: 'm_1', order_id: 'o_1', trade_id: undefined }));
   assert.ok(!(e instanceof ValidationError), e?.message);
 });
+
+test('a call whose Promise is abandoned still completes in Rust (README: cancellation)', async () => {
+  const sb = await Sandbox.start();
+  const c = new Client({ baseUrl: sb.url, accessNo: sb.accessNo, secret: sb.secret });
+  try {
+    await sb.setFaults([{ kind: 'delay', trans_type: 'PAY', delay_ms: 300 }]);
+    const req = cardPay();
+    // Nobody waits for it (as after a Promise.race with a timer); only a rejection would be
+    // reported, so none is left unhandled.
+    c.pay(req).catch(() => {});
+    await new Promise((r) => setTimeout(r, 50));
+    const early = (await sb.ledger()).find((e) => e.order_id === req.order_id);
+    assert.ok(!early || early.charges === 0, 'still in flight');
+    let entry;
+    for (let n = 0; n < 100 && !entry?.charges; n++) {
+      await new Promise((r) => setTimeout(r, 20));
+      entry = (await sb.ledger()).find((e) => e.order_id === req.order_id);
+    }
+    assert.equal(entry?.charges, 1, 'the abandoned PAY went through: query it, or pay again with the same order_id');
+    await sb.clearFaults();
+    assert.equal((await c.query({ merchant_id: req.merchant_id, order_id: req.order_id })).status, 'SUCCESS');
+  } finally {
+    c.close();
+    await sb.close();
+  }
+});

@@ -198,16 +198,17 @@ pub fn guarded<F>(f: F, outcome_unknown: bool) -> Guarded<F> {
 
 /// The Promise of an entry point: rejects at once (never throws) when `prepared` failed,
 /// else runs `run` on napi's tokio runtime, panics included in what it reports.
-pub fn spawn<'env, P, R, Fut>(
+pub fn spawn<'env, P, T, R, Fut>(
     env: &'env napi::Env,
     prepared: Result<P, Failure>,
     outcome_unknown: bool,
     run: R,
-) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, Value>>
+) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, T>>
 where
     P: Send + 'static,
+    T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
     R: FnOnce(P) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<Value, Failure>> + Send + 'static,
+    Fut: std::future::Future<Output = Result<T, Failure>> + Send + 'static,
 {
     env.spawn_future(async move {
         let work = async move { run(prepared?).await };

@@ -3,13 +3,13 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{PromiseRaw, Unknown};
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 use tradepay_sandbox::{FaultRule, Outcome, Sandbox, SandboxConfig, SandboxError};
 
-use crate::convert::{seconds, to_js};
+use crate::convert::{seconds, to_js, Listing};
 use crate::failure::{guarded, napi_err, spawn, sync_guard, Failure};
 use crate::js;
 
@@ -45,7 +45,11 @@ type Reply<'env> = napi::Result<PromiseRaw<'env, Value>>;
 impl NativeSandbox {
     /// Runs a control operation at once (each is a short, in-memory step) and settles the
     /// returned Promise with its outcome; a panic becomes a TradepayError.
-    fn now<'env>(&self, env: &'env Env, f: impl FnOnce() -> Result<Value, Failure>) -> Reply<'env> {
+    fn now<'env, T: ToNapiValue + Send + 'static>(
+        &self,
+        env: &'env Env,
+        f: impl FnOnce() -> Result<T, Failure>,
+    ) -> napi::Result<PromiseRaw<'env, T>> {
         let done = sync_guard(f);
         spawn(env, done, false, |v| async move { Ok(v) })
     }
@@ -173,26 +177,31 @@ impl NativeSandbox {
 
     /// Every order with its charge count and refunded total, oldest first.
     #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn ledger<'env>(&self, env: &'env Env) -> Reply<'env> {
-        self.now(env, || self.with(|sb| to_js(&sb.ledger())))
+    pub fn ledger<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Listing>> {
+        self.now(env, || self.with(|sb| Listing::of(&sb.ledger())))
     }
 
     /// Every order as QUERY would return it, oldest first.
     #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn orders<'env>(&self, env: &'env Env) -> Reply<'env> {
-        self.now(env, || self.with(|sb| to_js(&sb.orders())))
+    pub fn orders<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Listing>> {
+        self.now(env, || self.with(|sb| Listing::of(&sb.orders())))
     }
 
     /// Every refund as REFUND_QUERY would return it, oldest first.
     #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn refunds<'env>(&self, env: &'env Env) -> Reply<'env> {
-        self.now(env, || self.with(|sb| to_js(&sb.refunds())))
+    pub fn refunds<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Listing>> {
+        self.now(env, || self.with(|sb| Listing::of(&sb.refunds())))
     }
 
     /// Every webhook delivery so far.
     #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn webhook_deliveries<'env>(&self, env: &'env Env) -> Reply<'env> {
-        self.now(env, || self.with(|sb| to_js(&sb.webhook_deliveries())))
+    pub fn webhook_deliveries<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<PromiseRaw<'env, Listing>> {
+        self.now(env, || {
+            self.with(|sb| Listing::of(&sb.webhook_deliveries()))
+        })
     }
 
     /// Forgets every order, refund, token, delivery and fault, and resets the clock.

@@ -25,9 +25,9 @@ export interface ClientOptions {
   secret: string;
   /** Retries after the first attempt; default 2 (up to 3 attempts). */
   maxRetries?: number;
-  /** Per attempt, milliseconds; default 30000. */
+  /** Per attempt, milliseconds; default 30000; 0 to 86400000 (a day). */
   timeoutMs?: number;
-  /** Total across attempts and backoff, milliseconds; default none (bounded by the retries). */
+  /** Total across attempts and backoff, milliseconds; default none (bounded by the retries); at most 86400000 (a day). */
   deadlineMs?: number;
   /** Allow plain `http://` to a host other than loopback; default false. */
   allowInsecureHttp?: boolean;
@@ -84,7 +84,7 @@ export interface RefundQueryParams {
 }
 
 export type WaitFinalParams = OrderParams & {
-  /** How long to keep polling, milliseconds; default 60000. */
+  /** How long to keep polling, milliseconds; default 60000, at most 86400000. */
   timeoutMs?: number;
 };
 
@@ -92,7 +92,7 @@ export type MicropayParams = Omit<PayParams, 'payment_method' | 'payment_method_
   payment_method?: 'micropay';
   /** The customer's code, 10–32 digits. */
   auth_code: string;
-  /** When to give up and reverse, milliseconds; default 30000. */
+  /** When to give up and reverse, milliseconds; default 30000, at most 86400000. */
   deadlineMs?: number;
 };
 
@@ -201,8 +201,34 @@ export interface FaultRule {
   retry_after?: number;
 }
 
-/** One request the sandbox handled. */
-export type LedgerEntry = Record<string, unknown>;
+/** One order as the sandbox's ledger sees it. */
+export interface LedgerEntry {
+  order_id: string;
+  trade_id: string;
+  merchant_id: string;
+  /** Two decimals. */
+  amount: string;
+  currency: string;
+  status: Status;
+  /** How many times the customer was charged: 0 or 1, never more. */
+  charges: number;
+  /** Money given back (successful refunds and reversal), two decimals. */
+  refunded: string;
+}
+
+/** One webhook delivery of the sandbox and how it went. */
+export interface WebhookDelivery {
+  /** `webhook-id`, the same on every attempt. */
+  id: string;
+  url: string;
+  type: EventType;
+  attempts: number;
+  delivered: boolean;
+  last_status: number | null;
+  last_error?: string;
+  /** The exact body sent. */
+  body: string;
+}
 
 export declare class Sandbox {
   private constructor();
@@ -215,12 +241,20 @@ export declare class Sandbox {
   readonly webhookSecret: string;
   /** Completes a pending QR or 3-D Secure order as the customer would. */
   complete(tradeId: string, outcome: 'succeeded' | 'failed'): Promise<Trade>;
-  /** Moves the sandbox clock forward. */
+  /** Moves the sandbox clock forward (0 to 86400 seconds per call). */
   advanceClock(seconds: number): Promise<void>;
   setFaults(rules: FaultRule[]): Promise<void>;
   clearFaults(): Promise<void>;
+  /** Every order with its charge count and refunded total, oldest first. */
   ledger(): Promise<LedgerEntry[]>;
+  /** Every order as QUERY would return it, oldest first. */
   orders(): Promise<Trade[]>;
+  /** Every refund as REFUND_QUERY would return it, oldest first. */
+  refunds(): Promise<Refund[]>;
+  /** Every webhook delivery so far. */
+  webhookDeliveries(): Promise<WebhookDelivery[]>;
+  /** Forgets every order, refund, token, delivery and fault, and resets the clock. */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -230,14 +264,15 @@ export type WebhookHeaders = Record<string, string | string[] | undefined>;
 export declare const webhooks: {
   /**
    * Verifies a delivery (Standard Webhooks) and returns its event.
-   * @throws {WebhookVerificationError}
+   * @throws {WebhookVerificationError} when the delivery (body, headers, signature, timestamp) does not verify.
+   * @throws {ValidationError} when `secret` is not a string or an option is out of range.
    */
   verify(
-    body: Buffer | Uint8Array | string,
+    body: Buffer | Uint8Array | ArrayBuffer | string,
     headers: WebhookHeaders,
     secret: string,
     options?: {
-      /** How far webhook-timestamp may be from now, either way; default 300. */
+      /** How far webhook-timestamp may be from now, either way; default 300, at most 86400. */
       toleranceSec?: number;
       /** The Unix time to check against instead of the clock (replaying recorded deliveries). */
       nowSec?: number;
@@ -259,7 +294,12 @@ export declare class TradepayError extends Error {
   constructor(message: string, details?: ErrorDetails);
   /** True when the request may have been processed. */
   readonly outcomeUnknown: boolean;
-  /** The gateway code (or the code of the broken rule), when there is one. */
+  /**
+   * The gateway code (or the code of the broken rule), when there is one.
+   * `'ERR_TRADEPAY_INTERNAL'`: a bug inside the SDK (a Rust
+   * panic), reported instead of crashing; `outcomeUnknown` is then true for calls that may
+   * have sent their request.
+   */
   readonly code?: string;
   readonly traceId?: string;
   readonly httpStatus?: number;
@@ -269,6 +309,8 @@ export declare class TradepayError extends Error {
 }
 /** Nothing was sent. */
 export declare class ValidationError extends TradepayError {}
+/** The `code` of a TradepayError reporting a bug inside the SDK. */
+export type INTERNAL_ERROR_CODE = 'ERR_TRADEPAY_INTERNAL';
 export declare class ApiError extends TradepayError {}
 export declare class AuthenticationError extends ApiError {}
 export declare class InvalidRequestError extends ApiError {}

@@ -2,6 +2,7 @@
 // The public API of `tradepay` for Node (api.md, Node section). Every decision is made by the
 // Rust core in the native addon; this file only gives it the classes Node users expect and
 // turns native failures into the error classes below (toError, the one piece of logic here).
+const { inspect } = require('node:util');
 const native = require('./native.js');
 
 class TradepayError extends Error {
@@ -63,10 +64,62 @@ function toError(err) {
   const Class = CLASSES[p.kind] || TradepayError;
   const e = new Class(p.message, p);
   if (p.trade !== undefined && !(e instanceof TimeoutError)) e.trade = p.trade;
+  if (e.trade) redactOnInspect(e.trade);
   return e;
 }
 function rethrow(err) {
   throw toError(err);
+}
+
+// What util.inspect and console.log must not print (the properties stay readable).
+const SECRET_KEYS = new Set(['payment_token', 'auth_code', 'cvc']);
+const REDACTED = '[redacted]';
+
+function redacted(value, key, parentKey) {
+  if (value !== null && value !== undefined && SECRET_KEYS.has(key)) return REDACTED;
+  if (key === 'number' && parentKey === 'card' && value != null) {
+    const text = String(value);
+    return text.length > 4 ? `…${text.slice(-4)}` : REDACTED;
+  }
+  if (Array.isArray(value)) return value.map((v) => redacted(v, undefined, key));
+  if (value !== null && typeof value === 'object') {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redacted(v, k, key);
+    return out;
+  }
+  return value;
+}
+
+function inspectRedacted(depth, options, inspectFn = inspect) {
+  if (depth < 0) return options.stylize('[Object]', 'special');
+  return inspectFn(redacted(this), { ...options, depth });
+}
+
+// Results are the plain objects of the wire fields (api.md); a non-enumerable symbol keeps
+// JSON.stringify, Object.keys and spreading unchanged while console.log masks card data,
+// auth_code and payment_token.
+function redactOnInspect(value) {
+  if (Array.isArray(value)) {
+    for (const v of value) redactOnInspect(v);
+  } else if (value !== null && typeof value === 'object' && !Object.hasOwn(value, inspect.custom)) {
+    Object.defineProperty(value, inspect.custom, { value: inspectRedacted, enumerable: false, configurable: true, writable: true });
+    if (value.data !== null && typeof value.data === 'object') redactOnInspect(value.data);
+  }
+  return value;
+}
+
+// A native method's Promise, with failures as the classes above. A synchronous throw (napi
+// refusing the receiver, say) becomes a rejection too: an async method never throws.
+function call(fn) {
+  let p;
+  try {
+    p = fn();
+  } catch (err) {
+    return Promise.reject(toError(err));
+  }
+  // napi hands back the Error itself when it could not even create the Promise.
+  if (typeof p?.then !== 'function') return Promise.reject(toError(p));
+  return p.then(redactOnInspect, rethrow);
 }
 
 class Client {
@@ -79,28 +132,28 @@ class Client {
     }
   }
   pay(request) {
-    return this.#native.pay(request).catch(rethrow);
+    return call(() => this.#native.pay(request));
   }
   query(request) {
-    return this.#native.query(request).catch(rethrow);
+    return call(() => this.#native.query(request));
   }
   refund(request) {
-    return this.#native.refund(request).catch(rethrow);
+    return call(() => this.#native.refund(request));
   }
   refundQuery(request) {
-    return this.#native.refundQuery(request).catch(rethrow);
+    return call(() => this.#native.refundQuery(request));
   }
   reverse(request) {
-    return this.#native.reverse(request).catch(rethrow);
+    return call(() => this.#native.reverse(request));
   }
   closeOrder(request) {
-    return this.#native.closeOrder(request).catch(rethrow);
+    return call(() => this.#native.closeOrder(request));
   }
   waitFinal(request) {
-    return this.#native.waitFinal(request).catch(rethrow);
+    return call(() => this.#native.waitFinal(request));
   }
   micropay(request) {
-    return this.#native.micropay(request).catch(rethrow);
+    return call(() => this.#native.micropay(request));
   }
   /** Releases the connection pool; requests already running finish. */
   close() {
@@ -136,37 +189,62 @@ class Sandbox {
     return this.#native.webhookSecret;
   }
   complete(tradeId, outcome) {
-    return this.#native.complete(tradeId, outcome).catch(rethrow);
+    return call(() => this.#native.complete(tradeId, outcome));
   }
   advanceClock(seconds) {
-    return this.#native.advanceClock(seconds).catch(rethrow);
+    return call(() => this.#native.advanceClock(seconds)).then(() => undefined);
   }
   setFaults(rules) {
-    return this.#native.setFaults(rules).catch(rethrow);
+    return call(() => this.#native.setFaults(rules)).then(() => undefined);
   }
   clearFaults() {
-    return this.#native.clearFaults().catch(rethrow);
+    return call(() => this.#native.clearFaults()).then(() => undefined);
   }
+  /** Every order with its charge count and refunded total, oldest first. */
   ledger() {
-    return this.#native.ledger().catch(rethrow);
+    return call(() => this.#native.ledger());
   }
+  /** Every order as QUERY would return it, oldest first. */
   orders() {
-    return this.#native.orders().catch(rethrow);
+    return call(() => this.#native.orders());
+  }
+  /** Every refund as REFUND_QUERY would return it, oldest first. */
+  refunds() {
+    return call(() => this.#native.refunds());
+  }
+  /** Every webhook delivery so far. */
+  webhookDeliveries() {
+    return call(() => this.#native.webhookDeliveries());
+  }
+  /** Forgets every order, refund, token, delivery and fault, and resets the clock. */
+  reset() {
+    return call(() => this.#native.reset()).then(() => undefined);
   }
   close() {
-    return this.#native.close().catch(rethrow);
+    return call(() => this.#native.close()).then(() => undefined);
   }
 }
 
 const webhooks = {
   verify(body, headers, secret, options) {
     try {
-      return native.verifyWebhook(body, headers, secret, options?.toleranceSec, options?.nowSec);
+      return redactOnInspect(native.verifyWebhook(body, headers, secret, options));
     } catch (err) {
       throw toError(err);
     }
   },
 };
+
+// Test-only, not part of the API: panics inside the native boundary, on the JS thread
+// (`inFuture` false: throws) or inside the Promise's future (rejects).
+function testPanic(inFuture) {
+  if (inFuture) return call(() => native._testPanicAsync());
+  try {
+    return native._testPanicSync();
+  } catch (err) {
+    throw toError(err);
+  }
+}
 
 module.exports = {
   Client,
@@ -185,3 +263,4 @@ module.exports = {
   ProtocolError,
   WebhookVerificationError,
 };
+Object.defineProperty(module.exports, '_testPanic', { value: testPanic, enumerable: false });

@@ -13,6 +13,8 @@ import {
   type Event,
   type PayParams,
   type FaultRule,
+  type LedgerEntry,
+  type WebhookDelivery,
 } from 'tradepay';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -77,6 +79,11 @@ async function main(): Promise<void> {
     await sandbox.setFaults(faults);
     console.log('query through a 503 (retried):', (await client.query({ merchant_id: 'm_ts', order_id: `ts_${run}` })).status);
     await sandbox.clearFaults();
+    // The sandbox's books: one charge per order, every refund, every webhook delivery.
+    const ledger: LedgerEntry[] = await sandbox.ledger();
+    const refunds: Refund[] = await sandbox.refunds();
+    const deliveries: WebhookDelivery[] = await sandbox.webhookDeliveries();
+    console.log('ledger:', ledger.every((e) => e.charges <= 1), refunds.length >= 0, deliveries.length >= 0);
 
     try {
       // Amounts are strings in the types too: a number does not compile (and is refused at run time).

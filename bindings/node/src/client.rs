@@ -1,20 +1,28 @@
-//! `Client`: the Rust client behind Promises. Each method reads its arguments, awaits the
-//! Rust future on napi's tokio runtime (never on the JS thread), and converts the result.
+//! `Client`: the Rust client behind Promises. Each method reads its arguments on the JS
+//! thread (see [`crate::js`]), then awaits the Rust future on napi's tokio runtime (never on
+//! the JS thread) and converts the result. A method never throws: every failure, bad
+//! arguments and panics included, rejects its Promise.
 
 use std::sync::RwLock;
 use std::time::Duration;
 
+use napi::bindgen_prelude::{PromiseRaw, Unknown};
+use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 use tradepay_transport::Client;
 
-use crate::convert::{self, ms, object, to_js};
-use crate::failure::{napi_err, Failure};
+use crate::convert::{self, ms, to_js};
+use crate::failure::{napi_err, spawn, sync_guard, Failure};
+use crate::js;
 
 /// Used when `waitFinal` is given no `timeoutMs`, as in api.md's examples.
 const DEFAULT_WAIT: Duration = Duration::from_secs(60);
 /// Used when `micropay` is given no `deadlineMs`, as in api.md's examples.
 const DEFAULT_MICROPAY_DEADLINE: Duration = Duration::from_secs(30);
+
+/// The Promise every client method returns.
+type Reply<'env> = napi::Result<PromiseRaw<'env, Value>>;
 
 /// The native client; `index.js` wraps it as `Client`.
 #[napi]
@@ -31,6 +39,26 @@ impl NativeClient {
             .and_then(|c| c.clone())
             .ok_or_else(|| Failure::validation(None, "the client is closed; create a new Client"))
     }
+
+    /// Reads the request of `what` (with its duration options) and the client, on the JS
+    /// thread, with panics reported as TradepayErrors.
+    fn prepare<T>(
+        &self,
+        req: Option<&Unknown<'_>>,
+        what: &str,
+        durations: &[&str],
+        f: impl FnOnce(serde_json::Map<String, Value>, Vec<Option<f64>>) -> Result<T, Failure>,
+    ) -> Result<(Client, T), Failure> {
+        sync_guard(|| {
+            let (map, nums) = js::request(req, what, durations)?;
+            let value = f(map, nums)?;
+            Ok((self.client()?, value))
+        })
+    }
+}
+
+fn duration(n: Option<f64>, key: &str, default: Duration) -> Result<Duration, Failure> {
+    n.map_or(Ok(default), |v| ms(v, key))
 }
 
 #[napi]
@@ -38,9 +66,13 @@ impl NativeClient {
     /// Builds the client from `{ baseUrl, accessNo, secret, maxRetries, timeoutMs, deadlineMs,
     /// allowInsecureHttp }`; refuses bad options with a ValidationError (nothing is sent).
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: Option<Value>) -> napi::Result<NativeClient> {
+    pub fn new(options: Option<Unknown<'_>>) -> napi::Result<NativeClient> {
         let build = || -> Result<Client, Failure> {
-            let o = object(options, "new Client()")?;
+            let (o, nums) = js::request(
+                options.as_ref(),
+                "new Client()",
+                &["timeoutMs", "deadlineMs"],
+            )?;
             let mut b = Client::builder();
             if let Some(v) = convert::opt_string(&o, "baseUrl")? {
                 b = b.base_url(v);
@@ -54,10 +86,10 @@ impl NativeClient {
             if let Some(v) = convert::opt_count(&o, "maxRetries")? {
                 b = b.max_retries(v);
             }
-            if let Some(v) = o.get("timeoutMs").filter(|v| !v.is_null()) {
+            if let Some(v) = nums[0] {
                 b = b.timeout(ms(v, "timeoutMs")?);
             }
-            if let Some(v) = o.get("deadlineMs").filter(|v| !v.is_null()) {
+            if let Some(v) = nums[1] {
                 b = b.deadline(ms(v, "deadlineMs")?);
             }
             if let Some(v) = convert::opt_bool(&o, "allowInsecureHttp")? {
@@ -65,106 +97,115 @@ impl NativeClient {
             }
             Ok(b.build()?)
         };
-        let client = build().map_err(napi_err)?;
+        let client = sync_guard(build).map_err(napi_err)?;
         Ok(NativeClient {
             inner: RwLock::new(Some(client)),
         })
     }
 
     /// PAY.
-    #[napi]
-    pub async fn pay(&self, req: Option<Value>) -> napi::Result<Value> {
-        let run = async {
-            let request = convert::pay(object(req, "pay")?)?;
-            let trade = self.client()?.pay(request).await?;
-            to_js(&trade)
-        };
-        run.await.map_err(napi_err)
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn pay<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
+        let prepared = self.prepare(req.as_ref(), "pay", &[], |m, _| convert::pay(m));
+        spawn(env, prepared, true, |(client, request)| async move {
+            to_js(&client.pay(request).await?)
+        })
     }
 
     /// QUERY.
-    #[napi]
-    pub async fn query(&self, req: Option<Value>) -> napi::Result<Value> {
-        let run = async {
-            let (order, merchant) = convert::order(&object(req, "query")?)?;
-            let trade = self.client()?.query(order, &merchant).await?;
-            to_js(&trade)
-        };
-        run.await.map_err(napi_err)
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn query<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
+        let prepared = self.prepare(req.as_ref(), "query", &[], |m, _| convert::order(&m));
+        spawn(
+            env,
+            prepared,
+            true,
+            |(client, (order, merchant))| async move { to_js(&client.query(order, &merchant).await?) },
+        )
     }
 
     /// REFUND.
-    #[napi]
-    pub async fn refund(&self, req: Option<Value>) -> napi::Result<Value> {
-        let run = async {
-            let request = convert::refund(&object(req, "refund")?)?;
-            let refund = self.client()?.refund(request).await?;
-            to_js(&refund)
-        };
-        run.await.map_err(napi_err)
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn refund<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
+        let prepared = self.prepare(req.as_ref(), "refund", &[], |m, _| convert::refund(&m));
+        spawn(env, prepared, true, |(client, request)| async move {
+            to_js(&client.refund(request).await?)
+        })
     }
 
     /// REFUND_QUERY.
-    #[napi]
-    pub async fn refund_query(&self, req: Option<Value>) -> napi::Result<Value> {
-        let run = async {
-            let request = convert::refund_query(&object(req, "refundQuery")?)?;
-            let refund = self
-                .client()?
-                .refund_query(&request.refund_id, &request.merchant_id)
-                .await?;
-            to_js(&refund)
-        };
-        run.await.map_err(napi_err)
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn refund_query<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
+        let prepared = self.prepare(req.as_ref(), "refundQuery", &[], |m, _| {
+            convert::refund_query(&m)
+        });
+        spawn(env, prepared, true, |(client, request)| async move {
+            to_js(
+                &client
+                    .refund_query(&request.refund_id, &request.merchant_id)
+                    .await?,
+            )
+        })
     }
 
     /// REVERSAL.
-    #[napi]
-    pub async fn reverse(&self, req: Option<Value>) -> napi::Result<Value> {
-        let run = async {
-            let (order, merchant) = convert::order(&object(req, "reverse")?)?;
-            let trade = self.client()?.reverse(order, &merchant).await?;
-            to_js(&trade)
-        };
-        run.await.map_err(napi_err)
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn reverse<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
+        let prepared = self.prepare(req.as_ref(), "reverse", &[], |m, _| convert::order(&m));
+        spawn(
+            env,
+            prepared,
+            true,
+            |(client, (order, merchant))| async move { to_js(&client.reverse(order, &merchant).await?) },
+        )
     }
 
     /// CLOSE.
-    #[napi]
-    pub async fn close_order(&self, req: Option<Value>) -> napi::Result<Value> {
-        let run = async {
-            let (order, merchant) = convert::order(&object(req, "closeOrder")?)?;
-            let trade = self.client()?.close_order(order, &merchant).await?;
-            to_js(&trade)
-        };
-        run.await.map_err(napi_err)
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn close_order<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
+        let prepared = self.prepare(req.as_ref(), "closeOrder", &[], |m, _| convert::order(&m));
+        spawn(
+            env,
+            prepared,
+            true,
+            |(client, (order, merchant))| async move {
+                to_js(&client.close_order(order, &merchant).await?)
+            },
+        )
     }
 
     /// QUERY until the order is final, or TimeoutError (with the last trade) at `timeoutMs`.
-    #[napi]
-    pub async fn wait_final(&self, req: Option<Value>) -> napi::Result<Value> {
-        let run = async {
-            let mut map = object(req, "waitFinal")?;
-            let timeout = convert::take_ms(&mut map, "timeoutMs")?.unwrap_or(DEFAULT_WAIT);
-            let (order, merchant) = convert::order(&map)?;
-            let trade = self.client()?.wait_final(order, &merchant, timeout).await?;
-            to_js(&trade)
-        };
-        run.await.map_err(napi_err)
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn wait_final<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
+        let prepared = self.prepare(req.as_ref(), "waitFinal", &["timeoutMs"], |m, n| {
+            let timeout = duration(n[0], "timeoutMs", DEFAULT_WAIT)?;
+            Ok((convert::order(&m)?, timeout))
+        });
+        spawn(
+            env,
+            prepared,
+            true,
+            |(client, ((order, merchant), timeout))| async move {
+                to_js(&client.wait_final(order, &merchant, timeout).await?)
+            },
+        )
     }
 
     /// Micropay: PAY, QUERY until final, REVERSAL at `deadlineMs`.
-    #[napi]
-    pub async fn micropay(&self, req: Option<Value>) -> napi::Result<Value> {
-        let run = async {
-            let mut map = object(req, "micropay")?;
-            let deadline =
-                convert::take_ms(&mut map, "deadlineMs")?.unwrap_or(DEFAULT_MICROPAY_DEADLINE);
-            let request = convert::micropay(map)?;
-            let trade = self.client()?.micropay(request, deadline).await?;
-            to_js(&trade)
-        };
-        run.await.map_err(napi_err)
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn micropay<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
+        let prepared = self.prepare(req.as_ref(), "micropay", &["deadlineMs"], |m, n| {
+            let deadline = duration(n[0], "deadlineMs", DEFAULT_MICROPAY_DEADLINE)?;
+            Ok((convert::micropay(m)?, deadline))
+        });
+        spawn(
+            env,
+            prepared,
+            true,
+            |(client, (request, deadline))| async move {
+                to_js(&client.micropay(request, deadline).await?)
+            },
+        )
     }
 
     /// Releases the connection pool; later calls reject with a ValidationError.
@@ -174,4 +215,25 @@ impl NativeClient {
             c.take();
         }
     }
+}
+
+/// Test-only (not part of the API, hidden from the docs): panics on the JS thread inside the
+/// boundary every synchronous entry point uses, to prove that a panic reaches JS as a thrown
+/// TradepayError with code `ERR_TRADEPAY_INTERNAL`.
+#[doc(hidden)]
+#[napi(js_name = "_testPanicSync")]
+pub fn test_panic_sync() -> napi::Result<()> {
+    sync_guard(|| -> Result<(), Failure> { panic!("_testPanic: a panic on the JS thread") })
+        .map_err(napi_err)
+}
+
+/// Test-only: panics inside the future of a Promise, as the client methods run theirs, to
+/// prove that the Promise settles with that TradepayError.
+#[doc(hidden)]
+#[napi(js_name = "_testPanicAsync", ts_return_type = "Promise<unknown>")]
+pub fn test_panic_async(env: &Env) -> Reply<'_> {
+    spawn(env, Ok(()), true, |()| async move {
+        tokio::task::yield_now().await;
+        panic!("_testPanic: a panic inside a future");
+    })
 }

@@ -134,3 +134,84 @@ impl From<tradepay_transport::Error> for Failure {
 pub fn napi_err(f: impl Into<Failure>) -> napi::Error {
     f.into().into_napi()
 }
+
+/// The `code` of a TradepayError that reports a panic inside the SDK (a bug): documented in
+/// README.md and index.d.ts so that callers can tell it from a gateway code.
+pub const INTERNAL_CODE: &str = "ERR_TRADEPAY_INTERNAL";
+
+impl Failure {
+    /// A panic caught at the boundary. `outcome_unknown` is true for a call that may already
+    /// have sent its request: nobody can say what the gateway did.
+    pub fn internal(payload: &(dyn std::any::Any + Send), outcome_unknown: bool) -> Failure {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        Failure {
+            kind: "Tradepay",
+            code: Some(INTERNAL_CODE.into()),
+            message: format!("internal error in tradepay (a bug; please report it): {what}"),
+            outcome_unknown,
+            ..Failure::default()
+        }
+    }
+}
+
+/// Runs the synchronous part of an entry point; a panic becomes a TradepayError with
+/// [`INTERNAL_CODE`] instead of napi's plain `Error` (or, across FFI, an abort).
+pub fn sync_guard<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(Failure::internal(&*p, false)))
+}
+
+/// A future whose panic is caught and reported as [`Failure::internal`], so that the
+/// Promise always settles with a TradepayError.
+pub struct Guarded<F> {
+    inner: std::pin::Pin<Box<F>>,
+    outcome_unknown: bool,
+}
+
+impl<F: std::future::Future<Output = Result<T, Failure>>, T> std::future::Future for Guarded<F> {
+    type Output = Result<T, Failure>;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let outcome_unknown = self.outcome_unknown;
+        let inner = self.inner.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(p) => p,
+            Err(p) => std::task::Poll::Ready(Err(Failure::internal(&*p, outcome_unknown))),
+        }
+    }
+}
+
+/// Wraps `f` in [`Guarded`]; `outcome_unknown` says whether a panic may come after a request
+/// went out.
+pub fn guarded<F>(f: F, outcome_unknown: bool) -> Guarded<F> {
+    Guarded {
+        inner: Box::pin(f),
+        outcome_unknown,
+    }
+}
+
+/// The Promise of an entry point: rejects at once (never throws) when `prepared` failed,
+/// else runs `run` on napi's tokio runtime, panics included in what it reports.
+pub fn spawn<'env, P, T, R, Fut>(
+    env: &'env napi::Env,
+    prepared: Result<P, Failure>,
+    outcome_unknown: bool,
+    run: R,
+) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, T>>
+where
+    P: Send + 'static,
+    T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
+    R: FnOnce(P) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T, Failure>> + Send + 'static,
+{
+    env.spawn_future(async move {
+        let work = async move { run(prepared?).await };
+        guarded(work, outcome_unknown).await.map_err(napi_err)
+    })
+}

@@ -15,9 +15,10 @@
 mod client;
 mod convert;
 mod failure;
+mod js;
 mod sandbox;
 mod webhooks;
 
-pub use client::NativeClient;
+pub use client::{test_panic_async, test_panic_sync, NativeClient};
 pub use sandbox::{start_sandbox, NativeSandbox};
 pub use webhooks::verify_webhook;

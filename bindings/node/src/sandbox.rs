@@ -3,12 +3,15 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue, Unknown};
+use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 use tradepay_sandbox::{FaultRule, Outcome, Sandbox, SandboxConfig, SandboxError};
 
-use crate::convert::{seconds, to_js};
-use crate::failure::{napi_err, Failure};
+use crate::convert::{seconds, to_js, Listing};
+use crate::failure::{guarded, napi_err, spawn, sync_guard, Failure};
+use crate::js;
 
 /// The native sandbox; `index.js` wraps it as `Sandbox`.
 #[napi]
@@ -36,7 +39,21 @@ fn sandbox_error(e: SandboxError) -> Failure {
     }
 }
 
+/// The Promise every sandbox method returns.
+type Reply<'env> = napi::Result<PromiseRaw<'env, Value>>;
+
 impl NativeSandbox {
+    /// Runs a control operation at once (each is a short, in-memory step) and settles the
+    /// returned Promise with its outcome; a panic becomes a TradepayError.
+    fn now<'env, T: ToNapiValue + Send + 'static>(
+        &self,
+        env: &'env Env,
+        f: impl FnOnce() -> Result<T, Failure>,
+    ) -> napi::Result<PromiseRaw<'env, T>> {
+        let done = sync_guard(f);
+        spawn(env, done, false, |v| async move { Ok(v) })
+    }
+
     fn with<T>(&self, f: impl FnOnce(&Sandbox) -> Result<T, Failure>) -> Result<T, Failure> {
         let guard = self
             .inner
@@ -52,9 +69,12 @@ impl NativeSandbox {
 /// Starts a sandbox on 127.0.0.1 with generated credentials.
 #[napi(js_name = "startSandbox")]
 pub async fn start_sandbox() -> napi::Result<NativeSandbox> {
-    let sb = Sandbox::start(SandboxConfig::default())
-        .await
-        .map_err(|e| napi_err(sandbox_failure(format!("cannot start the sandbox: {e}"))))?;
+    let start = async {
+        Sandbox::start(SandboxConfig::default())
+            .await
+            .map_err(|e| sandbox_failure(format!("cannot start the sandbox: {e}")))
+    };
+    let sb = guarded(start, false).await.map_err(napi_err)?;
     Ok(NativeSandbox {
         url: sb.url().to_string(),
         access_no: sb.access_no().to_string(),
@@ -91,69 +111,120 @@ impl NativeSandbox {
     }
 
     /// Completes a pending QR or 3-D Secure order as the customer would.
-    #[napi]
-    pub async fn complete(&self, trade_id: String, outcome: String) -> napi::Result<Value> {
-        let run = || {
-            let outcome: Outcome = outcome.parse().map_err(sandbox_error)?;
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn complete<'env>(
+        &self,
+        env: &'env Env,
+        trade_id: Option<Unknown<'env>>,
+        outcome: Option<Unknown<'env>>,
+    ) -> Reply<'env> {
+        self.now(env, || {
+            let trade_id = js::string_arg(trade_id.as_ref(), "tradeId")?;
+            let outcome: Outcome = js::string_arg(outcome.as_ref(), "outcome")?
+                .parse()
+                .map_err(sandbox_error)?;
             let trade = self.with(|sb| sb.complete(&trade_id, outcome).map_err(sandbox_error))?;
             to_js(&trade)
-        };
-        run().map_err(napi_err)
+        })
     }
 
     /// Moves the sandbox clock forward (order timers, delayed results).
-    #[napi]
-    pub async fn advance_clock(&self, seconds_: f64) -> napi::Result<()> {
-        let run = || {
-            let by: Duration = seconds(seconds_, "seconds")?;
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn advance_clock<'env>(
+        &self,
+        env: &'env Env,
+        seconds_: Option<Unknown<'env>>,
+    ) -> Reply<'env> {
+        self.now(env, || {
+            let n = match seconds_.as_ref() {
+                Some(s) => js::number_arg(js::Js::new(s), "seconds")?,
+                None => None,
+            };
+            let n = n.ok_or_else(|| Failure::validation(Some("seconds"), "must be a number"))?;
+            let by: Duration = seconds(n, "seconds")?;
             self.with(|sb| {
                 sb.advance_clock(by);
-                Ok(())
+                Ok(Value::Null)
             })
-        };
-        run().map_err(napi_err)
+        })
     }
 
     /// Replaces the fault rules: `[{ kind, trans_type?, count?, probability?, seed?, delay_ms?, retry_after? }]`.
-    #[napi]
-    pub async fn set_faults(&self, rules: Value) -> napi::Result<()> {
-        let run = || {
-            let rules: Vec<FaultRule> = serde_json::from_value(rules)
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn set_faults<'env>(&self, env: &'env Env, rules: Option<Unknown<'env>>) -> Reply<'env> {
+        self.now(env, || {
+            let rules = match rules.as_ref() {
+                Some(r) => js::to_value(js::Js::new(r), "rules")?,
+                None => None,
+            };
+            let rules: Vec<FaultRule> = serde_json::from_value(rules.unwrap_or(Value::Null))
                 .map_err(|e| Failure::validation(Some("rules"), e.to_string()))?;
-            self.with(|sb| sb.set_faults(rules).map_err(sandbox_error))
-        };
-        run().map_err(napi_err)
+            self.with(|sb| sb.set_faults(rules).map_err(sandbox_error))?;
+            Ok(Value::Null)
+        })
     }
 
     /// Removes every fault rule.
-    #[napi]
-    pub async fn clear_faults(&self) -> napi::Result<()> {
-        self.with(|sb| {
-            sb.clear_faults();
-            Ok(())
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn clear_faults<'env>(&self, env: &'env Env) -> Reply<'env> {
+        self.now(env, || {
+            self.with(|sb| {
+                sb.clear_faults();
+                Ok(Value::Null)
+            })
         })
-        .map_err(napi_err)
     }
 
-    /// Every request the sandbox handled, oldest first.
-    #[napi]
-    pub async fn ledger(&self) -> napi::Result<Value> {
-        self.with(|sb| to_js(&sb.ledger())).map_err(napi_err)
+    /// Every order with its charge count and refunded total, oldest first.
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn ledger<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Listing>> {
+        self.now(env, || self.with(|sb| Listing::of(&sb.ledger())))
     }
 
-    /// Every order the sandbox holds.
-    #[napi]
-    pub async fn orders(&self) -> napi::Result<Value> {
-        self.with(|sb| to_js(&sb.orders())).map_err(napi_err)
+    /// Every order as QUERY would return it, oldest first.
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn orders<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Listing>> {
+        self.now(env, || self.with(|sb| Listing::of(&sb.orders())))
+    }
+
+    /// Every refund as REFUND_QUERY would return it, oldest first.
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn refunds<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Listing>> {
+        self.now(env, || self.with(|sb| Listing::of(&sb.refunds())))
+    }
+
+    /// Every webhook delivery so far.
+    #[napi(ts_return_type = "Promise<unknown>")]
+    pub fn webhook_deliveries<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<PromiseRaw<'env, Listing>> {
+        self.now(env, || {
+            self.with(|sb| Listing::of(&sb.webhook_deliveries()))
+        })
+    }
+
+    /// Forgets every order, refund, token, delivery and fault, and resets the clock.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn reset<'env>(&self, env: &'env Env) -> Reply<'env> {
+        self.now(env, || {
+            self.with(|sb| {
+                sb.reset();
+                Ok(Value::Null)
+            })
+        })
     }
 
     /// Stops the server; later calls fail.
     #[napi]
     pub async fn close(&self) -> napi::Result<()> {
         let sb = self.inner.lock().ok().and_then(|mut g| g.take());
-        if let Some(sb) = sb {
-            sb.shutdown().await;
-        }
-        Ok(())
+        let stop = async move {
+            if let Some(sb) = sb {
+                sb.shutdown().await;
+            }
+            Ok(())
+        };
+        guarded(stop, false).await.map_err(napi_err)
     }
 }

@@ -159,13 +159,7 @@ test('signatures.json responses: trusted, authentication, signature_error, proto
           else assert.ok(r instanceof tp.ApiError && r.code === c.code, `${c.name}: ${r?.name} ${r?.message}`);
           break;
         case 'authentication':
-          // protocol.md §9: only 1000xxxx may come unsigned; signatures.json still lists an
-          // unsigned 19999999 as an authentication answer, which §9 overrides.
-          if (c.signature === null && !c.code.startsWith('1000')) {
-            assert.ok(r instanceof tp.SignatureError, `${c.name} (§9): ${r?.name} ${r?.message}`);
-          } else {
-            assert.ok(r instanceof tp.AuthenticationError && r.code === c.code, `${c.name}: ${r?.name} ${r?.message}`);
-          }
+          assert.ok(r instanceof tp.AuthenticationError && r.code === c.code, `${c.name}: ${r?.name} ${r?.message}`);
           break;
         case 'signature_error':
           assert.ok(r instanceof tp.SignatureError, `${c.name}: ${r?.name} ${r?.message}`);
@@ -211,10 +205,7 @@ test('envelopes.json: each signed envelope becomes a result or the error class o
       } else {
         assert.ok(r instanceof CLASS[c.class], label);
         assert.equal(r.code, c.code, label);
-        // protocol.md §9: an unknown signed 9xxxxxxx code is outcome unknown; envelopes.json
-        // predates §9 and still says false for them.
-        const unknown9 = c.code.startsWith('9') && c.code !== '90000001';
-        assert.equal(r.outcomeUnknown, c.outcome_unknown || unknown9, label);
+        assert.equal(r.outcomeUnknown, c.outcome_unknown, label);
         if (c.trace_id) assert.equal(r.traceId, c.trace_id, label);
         if (c.message) assert.equal(r.message, c.message, label);
       }

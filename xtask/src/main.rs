@@ -8,6 +8,7 @@ mod audit;
 mod bench;
 mod browser;
 mod dist;
+mod docs;
 mod fuzz;
 mod node;
 mod platform;
@@ -24,8 +25,8 @@ use util::Result;
 /// One suite of `cargo xtask test`.
 type Step = (&'static str, fn() -> Result);
 
-const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | soak [N] | codegen | audit | dist>
-  test     fmt, clippy, every Rust test, vectors, audit, versions, workflows, dist, webhook cross-check, browser, Python, Node
+const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | soak [N] | codegen | audit | dist | docs>
+  test     fmt, clippy, every Rust test, vectors, audit, versions, workflows, dist, webhook cross-check, browser, Python, Node, docs
   demo     run the Rust quickstart against the embedded sandbox
   bench    benchmarks, each printed as a ratio against a baseline measured in the same run
   fuzz     run the cargo-fuzz targets (default 60 s each)
@@ -33,6 +34,7 @@ const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | 
   codegen  regenerate the conformance vectors in tests/vectors (signatures computed by Python's
            hmac, independently of the Rust code) and check they match what is committed
   dist     the wheel, sdist, npm packages and crates users install, into dist/
+  docs     rustdoc, pdoc and typedoc reference docs into target/docs (fails on warnings)
   audit    cargo deny check bans licenses sources (the policy in deny.toml)";
 
 fn main() {
@@ -46,6 +48,7 @@ fn main() {
         Some("codegen") => codegen(),
         Some("audit") => audit::run_audit(),
         Some("dist") => dist::run_dist(),
+        Some("docs") => docs::run_docs(),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
@@ -77,6 +80,7 @@ fn test(args: &[String]) -> Result {
         ("browser", browser::test),
         ("python", python::test),
         ("node", node::test),
+        ("docs", docs::run_docs),
     ];
     let mut passed = 0;
     for (name, step) in steps {

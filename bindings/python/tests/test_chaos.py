@@ -66,6 +66,10 @@ class Story:
 
 
 async def until_known(story: Story, call: Callable[[], Awaitable[Any]]) -> Any:
+    # "Not processed" speaks for the call that says it. Once an earlier call of the same
+    # operation may have been processed, a later refusal (a 429, a busy gateway) leaves the
+    # operation unknown, and the caller sends it again with the same id.
+    maybe_processed = False
     for _ in range(40):
         story.calls += 1
         try:
@@ -77,10 +81,12 @@ async def until_known(story: Story, call: Callable[[], Awaitable[Any]]) -> Any:
                 # wait_final ran out of time: the order is as .trade shows; ask again.
                 story.unknown += 1
                 continue
+            maybe_processed = maybe_processed or e.outcome_unknown
             story.unknown += 1
         except tradepay.TradepayError as e:
-            if not e.outcome_unknown:
+            if not e.outcome_unknown and not maybe_processed:
                 raise NotProcessed(e) from e
+            maybe_processed = True
             story.unknown += 1
         await asyncio.sleep(0.01)
     raise AssertionError(f"{story.order_id}: no definitive answer after 40 calls")

@@ -372,14 +372,8 @@ pub fn test() -> Result {
     let python = venv_dir.join("bin").join("python");
     run(env
         .command_at(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-index",
-            "--disable-pip-version-check",
-        ])
+        .args(crate::util::PIP_INSTALL)
+        .arg("--no-index")
         .arg(only(&dist.join("python"), ".whl")?))?;
     run(env
         .command_at(&python)
@@ -432,13 +426,7 @@ pub fn test() -> Result {
         .arg(&sdist_venv))?;
     let python = sdist_venv.join("bin").join("python");
     run(Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
+        .args(crate::util::PIP_INSTALL)
         .arg(only(&dist.join("python"), ".tar.gz")?)
         .env("CARGO_TARGET_DIR", target_dir())
         .env("MATURIN_PEP517_ARGS", "--profile dev"))?;

@@ -91,13 +91,7 @@ fn fresh_install() -> Result {
     run(Command::new("python3").arg("-m").arg("venv").arg(&dir))?;
     let python = dir.join("bin").join("python");
     run(in_venv(&python, "python")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
+        .args(crate::util::PIP_INSTALL)
         .arg(root().join("bindings/python"))
         .env("MATURIN_PEP517_ARGS", "--profile dev"))?;
     run(in_venv(&python, "python")

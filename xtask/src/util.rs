@@ -77,6 +77,15 @@ pub fn have(program: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// `python -m pip install` quietly: the arguments every install here starts with.
+pub const PIP_INSTALL: &[&str] = &[
+    "-m",
+    "pip",
+    "install",
+    "--quiet",
+    "--disable-pip-version-check",
+];
+
 /// The shared venv (`target/xtask/venv`), created on first use, with `packages` installed.
 pub fn venv(packages: &[&str]) -> Result<PathBuf> {
     let dir = target_dir().join("xtask").join("venv");
@@ -86,15 +95,7 @@ pub fn venv(packages: &[&str]) -> Result<PathBuf> {
         run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--upgrade", "pip"]))?;
     }
     if !packages.is_empty() {
-        run(Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(packages))?;
+        run(Command::new(&python).args(PIP_INSTALL).args(packages))?;
     }
     Ok(python)
 }

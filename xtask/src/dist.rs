@@ -380,6 +380,8 @@ pub fn test() -> Result {
         .arg(root().join("examples/python/quickstart.py"))
         .current_dir(&work))?;
 
+    sandbox_command(env.command_at(&venv_dir.join("bin").join("tradepay-sandbox")))?;
+
     // Node: both tarballs into an empty project, offline, then the quickstart.
     let npm_dir = dist.join("npm");
     let version = crate::versions::workspace_version_of_repo()?;
@@ -398,6 +400,8 @@ pub fn test() -> Result {
         .command("node")
         .arg("quickstart.mjs")
         .current_dir(&project))?;
+
+    sandbox_command(env.command_at(&project.join("node_modules/.bin/tradepay-sandbox")))?;
 
     // Without its platform package, the loader says which package is missing.
     let bare = work.join("node-without-platform");
@@ -433,6 +437,34 @@ pub fn test() -> Result {
     run(Command::new(&python)
         .arg(root().join("examples/python/quickstart.py"))
         .current_dir(&work))
+}
+
+/// Starts an installed `tradepay-sandbox` command, reads its first line (the JSON with the
+/// URL and credentials), stops it with SIGTERM and expects a clean exit.
+fn sandbox_command(mut cmd: Command) -> Result {
+    use std::io::BufRead as _;
+    let shown = format!("{:?}", cmd.get_program());
+    let mut child = cmd
+        .args(["--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let mut line = String::new();
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let parsed: serde_json::Value = serde_json::from_str(line.trim())
+        .map_err(|e| format!("{shown} printed {line:?}, not its JSON line: {e}"))?;
+    let url = parsed["url"].as_str().unwrap_or_default().to_owned();
+    run(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .env_remove("PATH")
+        .env("PATH", "/usr/bin:/bin"))?;
+    let status = child.wait()?;
+    if !url.starts_with("http://127.0.0.1:") || !status.success() {
+        return Err(format!("{shown}: url {url:?}, exit {status}").into());
+    }
+    println!("{shown} served {url} and stopped cleanly on SIGTERM");
+    Ok(())
 }
 
 fn npm_project(env: &NoRust, dir: &Path, tarballs: &[&Path]) -> Result {

@@ -68,6 +68,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::PyNextAction>()?;
     m.add_class::<models::PyNextActionRedirect>()?;
     m.add_function(wrap_pyfunction!(verify_webhook, m)?)?;
+    m.add_function(wrap_pyfunction!(sandbox::_sandbox_cli, m)?)?;
     m.add_function(wrap_pyfunction!(models::_event_from_dict, m)?)?;
     m.add_function(wrap_pyfunction!(models::_known_values, m)?)?;
     m.add_function(wrap_pyfunction!(logging::_sync_log_level, m)?)?;

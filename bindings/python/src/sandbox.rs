@@ -218,3 +218,10 @@ impl PySandbox {
         format!("Sandbox(url={})", quote(&self.url))
     }
 }
+
+/// The `tradepay-sandbox` console script: runs the Rust command with `args` and returns its
+/// exit code (the GIL released while it serves).
+#[pyfunction]
+pub fn _sandbox_cli(py: Python<'_>, args: Vec<String>) -> u8 {
+    py.detach(|| tradepay_sandbox::cli::run(&args))
+}

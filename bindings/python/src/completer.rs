@@ -29,9 +29,9 @@ use pyo3::prelude::*;
 use tokio::task::AbortHandle;
 
 use crate::client::Output;
-use crate::errors::ErrorInfo;
 #[cfg(unix)]
 use crate::errors;
+use crate::errors::ErrorInfo;
 #[cfg(unix)]
 use crate::runtime;
 

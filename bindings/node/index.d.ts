@@ -7,21 +7,34 @@
 /** A string union that still accepts (and keeps) values this version does not know. */
 export type Open<T extends string> = T | (string & {});
 
+/** The state of an order or refund: PENDING, then SUCCESS, FAILED or (orders only) CLOSED. */
 export type Status = Open<'PENDING' | 'SUCCESS' | 'FAILED' | 'CLOSED'>;
+/** Where the payment of an order stands. */
 export type TradeStatus = Open<'requires_payment_method' | 'requires_action' | 'processing' | 'succeeded'>;
+/** How much of an order is refunded. */
 export type RefundStatus = Open<'no_refund' | 'partially_refunded' | 'refunded'>;
+/** How the customer pays. */
 export type PaymentMethod = Open<'card' | 'qr' | 'micropay'>;
+/**
+ * `subscription`: the first payment of a subscription (collects card data, returns `payment_token` on success);
+ * `recurring_payment`: pays with `payment_token`, no card data. Cards only.
+ */
 export type PaymentMode = Open<'subscription' | 'recurring_payment'>;
+/** The kind of action the customer must take. */
 export type NextActionType = Open<'redirect'>;
+/** The type of a webhook event. */
 export type EventType = Open<'trade.succeeded' | 'trade.failed' | 'trade.closed' | 'refund.succeeded' | 'refund.failed'>;
 
 /** An amount as a decimal string: `"10"`, `"10.5"`, `"10.50"`. Numbers are refused (a float cannot carry money exactly). */
 export type AmountString = string;
 
+/** Options of a {@link Client}. */
 export interface ClientOptions {
   /** `https://…`; plain `http://` only to loopback unless `allowInsecureHttp`. */
   baseUrl: string;
+  /** The access party's number (`accessNo`), given by the gateway. */
   accessNo: string;
+  /** The signing secret shared with the gateway. */
   secret: string;
   /** Retries after the first attempt; default 2 (up to 3 attempts). */
   maxRetries?: number;
@@ -33,62 +46,111 @@ export interface ClientOptions {
   allowInsecureHttp?: boolean;
 }
 
+/** A card's data, for `payment_method` `card`. */
 export interface CardData {
+  /** The card number, digits. */
   number: string;
+  /** The expiry month, `"01"` to `"12"`. */
   exp_month: string;
+  /** The expiry year. */
   exp_year: string;
+  /** The card's security code. */
   cvc: string;
 }
 
+/** The data of the chosen payment method; it may hold only that method's entry. */
 export interface PaymentMethodData {
+  /** For `card` (not with `recurring_payment`). */
   card?: CardData;
-  micropay?: { auth_code: string };
+  /** For `micropay`. */
+  micropay?: {
+    /** The customer's code, 10–32 digits. */
+    auth_code: string;
+  };
 }
 
+/** The fields of a PAY request. */
 export interface PayParams {
+  /** The merchant the order belongs to. */
   merchant_id: string;
+  /** The caller's order ID, unique per merchant: the idempotency key. */
   order_id: string;
+  /** The amount to charge. */
   amount: AmountString;
   /** ISO 4217; uppercased before sending. */
   currency: string;
+  /** How the customer pays. */
   payment_method: PaymentMethod;
+  /** The caller's customer ID, at most 64 bytes. */
   customer_id?: string;
+  /** The caller's data, string to string (keys 1–40 bytes, values at most 500, 1024 bytes in all); returned as sent. */
   metadata?: Record<string, string>;
+  /** Where the customer's browser returns after a redirect (absolute `http://` or `https://` URL). */
   return_url?: string;
+  /** Where the gateway sends this order's webhooks (absolute `http://` or `https://` URL). */
   notify_url?: string;
+  /** `subscription` or `recurring_payment`, cards only; absent for a one-off payment. */
   payment_mode?: PaymentMode;
+  /** The token of a subscription, with `recurring_payment`. */
   payment_token?: string;
   /** RFC 3339; filled by the SDK when absent. */
   txn_time?: string;
+  /** The chosen method's data (the card, or micropay's `auth_code`). */
   payment_method_data?: PaymentMethodData;
 }
 
 /** Names an order by `trade_id`, `order_id` or both (which must then name the same order). */
 export type OrderRef =
-  | { trade_id: string; order_id?: string }
-  | { order_id: string; trade_id?: string };
+  | {
+      /** The gateway's transaction ID. */
+      trade_id: string;
+      /** The caller's order ID. */
+      order_id?: string;
+    }
+  | {
+      /** The caller's order ID. */
+      order_id: string;
+      /** The gateway's transaction ID. */
+      trade_id?: string;
+    };
 
-export type OrderParams = { merchant_id: string } & OrderRef;
-
-export type RefundParams = {
+/** Names an order of a merchant (QUERY, REVERSAL, CLOSE). */
+export type OrderParams = {
+  /** The merchant the order belongs to. */
   merchant_id: string;
+} & OrderRef;
+
+/** The fields of a REFUND request, naming the order to refund. */
+export type RefundParams = {
+  /** The merchant the order belongs to. */
+  merchant_id: string;
+  /** The caller's refund ID, unique per merchant: the idempotency key. */
   refund_id: string;
+  /** The amount to give back; the refunds of an order may not exceed its amount. */
   amount: AmountString;
+  /** The caller's reason, at most 256 bytes. */
   reason?: string;
+  /** Where the gateway sends this refund's webhooks; default: the order's. */
   notify_url?: string;
 } & OrderRef;
 
+/** Names a refund (REFUND_QUERY). */
 export interface RefundQueryParams {
+  /** The merchant the refund belongs to. */
   merchant_id: string;
+  /** The caller's refund ID. */
   refund_id: string;
 }
 
+/** Names the order to wait for, and for how long. */
 export type WaitFinalParams = OrderParams & {
   /** How long to keep polling, milliseconds; default 60000, at most 86400000. */
   timeoutMs?: number;
 };
 
+/** The fields of a PAY by micropay (the customer's code), and the deadline of the whole flow. */
 export type MicropayParams = Omit<PayParams, 'payment_method' | 'payment_method_data'> & {
+  /** Always `micropay`; may be left out. */
   payment_method?: 'micropay';
   /** The customer's code, 10–32 digits. */
   auth_code: string;
@@ -96,54 +158,94 @@ export type MicropayParams = Omit<PayParams, 'payment_method' | 'payment_method_
   deadlineMs?: number;
 };
 
+/** Why a payment failed (`last_payment_error`). */
 export interface PaymentError {
+  /** Machine-readable reason, such as `card_declined`; absent when the gateway gave none. */
   code?: string;
+  /** Human-readable reason; absent when the gateway gave none. */
   message?: string;
 }
 
+/** What the customer must do before the order can become final. */
 export interface NextAction {
+  /** The kind of action; `redirect` today. */
   type: NextActionType;
-  redirect?: { url?: string };
+  /** Where the redirect sends the customer; set for `redirect`. */
+  redirect?: {
+    /** The page the customer's browser opens (or the QR code's content). */
+    url?: string;
+  };
 }
 
 /** An order (protocol §5) with its `status`. Absent fields are not applicable. */
 export interface Trade {
+  /** `PENDING`, `SUCCESS`, `FAILED` or `CLOSED`. Always set. */
   status: Status;
+  /** The gateway's transaction ID. */
   trade_id?: string;
+  /** The access party the order belongs to. */
   access_no?: string;
+  /** The merchant the order belongs to. */
   merchant_id?: string;
+  /** The caller's order ID, unique per merchant. */
   order_id?: string;
   /** Two decimals. */
   amount?: string;
+  /** The ISO 4217 code (uppercase, such as `EUR`). */
   currency?: string;
+  /** The caller's customer ID, as sent. */
   customer_id?: string;
+  /** When the payment succeeded, RFC 3339 UTC (`2026-11-21T22:18:46Z`); absent until it has. */
   paid_at?: string;
+  /** The caller's metadata, as sent. */
   metadata?: Record<string, string>;
+  /** Why the payment failed; set when it failed. */
   last_payment_error?: PaymentError;
+  /** What the customer must do; set while the customer must act, absent once the order is final. */
   next_action?: NextAction;
+  /** The gateway's ID of the latest transaction on the order. */
   last_trans_id?: string;
+  /** `subscription` or `recurring_payment`, for cards; absent for a one-off payment. */
   payment_mode?: PaymentMode;
+  /** The token of a subscription: returned by a successful `subscription` payment, it pays the renewals. It can charge the customer again: keep it secret. */
   payment_token?: string;
+  /** `card`, `qr` or `micropay`. */
   payment_method?: PaymentMethod;
+  /** The channel that processed the payment. */
   payment_channel?: string;
+  /** Where the customer's browser returns after a redirect. */
   return_url?: string;
+  /** Where the payment stands. A CLOSED order keeps the value it had when closed. */
   trade_status?: TradeStatus;
+  /** When the caller started the operation, RFC 3339 UTC. */
   txn_time?: string;
+  /** When the gateway created the order, RFC 3339 UTC. */
   created_at?: string;
+  /** How much of the order is refunded. */
   refund_status?: RefundStatus;
+  /** The sum of the successful refunds, two decimals (`0.00` if none). */
   total_refunded_amount?: string;
 }
 
 /** A refund (protocol §6). */
 export interface Refund {
+  /** `PENDING`, `SUCCESS` or `FAILED`. Always set. */
   status: Status;
+  /** The caller's refund ID, unique per merchant. */
   refund_id?: string;
+  /** The refunded order's transaction ID. */
   trade_id?: string;
+  /** The refunded order's ID. */
   order_id?: string;
+  /** The refunded amount, two decimals. */
   amount?: string;
+  /** The order's currency, an ISO 4217 code. */
   currency?: string;
+  /** The caller's reason, as sent. */
   reason?: string;
+  /** When the refund was created, RFC 3339 UTC. */
   created_at?: string;
+  /** When the refund succeeded, RFC 3339 UTC; absent until it has. */
   refunded_at?: string;
 }
 
@@ -151,6 +253,7 @@ export interface Refund {
 export interface Event {
   /** `webhook-id`: the same on every retry; drop duplicates by it. */
   id: string;
+  /** `trade.succeeded`, …; the type of `data`. */
   type: EventType;
   /** The body's RFC 3339 timestamp. */
   timestamp: string;
@@ -158,12 +261,17 @@ export interface Event {
   data: Trade | Refund;
 }
 
+/** A client of the gateway: signs each request, retries what is safe to retry, verifies each response. */
 export declare class Client {
   /** @throws {ValidationError} on bad options (nothing is sent). */
   constructor(options: ClientOptions);
+  /** PAY: creates a payment, or answers again for an `order_id` already paid with the same fields. */
   pay(params: PayParams): Promise<Trade>;
+  /** QUERY: reads an order. */
   query(params: OrderParams): Promise<Trade>;
+  /** REFUND: gives money back on a SUCCESS order; idempotent by `refund_id`. */
   refund(params: RefundParams): Promise<Refund>;
+  /** REFUND_QUERY: reads a refund. */
   refundQuery(params: RefundQueryParams): Promise<Refund>;
   /** REVERSAL: cancels the payment whatever its state; resolves with the CLOSED order. */
   reverse(params: OrderParams): Promise<Trade>;
@@ -177,6 +285,7 @@ export declare class Client {
   close(): void;
 }
 
+/** A fault the sandbox can inject. */
 export type FaultKind = Open<
   | 'close_before'
   | 'close_after_commit'
@@ -189,26 +298,40 @@ export type FaultKind = Open<
   | 'no_signature'
 >;
 
+/** An operation of the protocol. */
 export type TransType = Open<'PAY' | 'QUERY' | 'REFUND' | 'REFUND_QUERY' | 'REVERSAL' | 'CLOSE'>;
 
+/** A fault the sandbox injects into matching requests. */
 export interface FaultRule {
+  /** What goes wrong. */
   kind: FaultKind;
+  /** Only requests of this operation; default: every operation. */
   trans_type?: TransType;
+  /** Fire on at most this many matching requests; with neither `count` nor `probability`, on every one until cleared. */
   count?: number;
+  /** Fire at random with this chance (0 to 1) on each matching request, reproducibly from `seed`. */
   probability?: number;
+  /** The seed of this rule's random draws; default: the sandbox's seed. */
   seed?: number;
+  /** For `delay`: how long to wait before handling the request, milliseconds; default 1000, at most a day. */
   delay_ms?: number;
+  /** For `http_429`: the `Retry-After` seconds; default 1, at most a day. */
   retry_after?: number;
 }
 
 /** One order as the sandbox's ledger sees it. */
 export interface LedgerEntry {
+  /** The caller's order ID. */
   order_id: string;
+  /** The gateway's transaction ID. */
   trade_id: string;
+  /** The merchant the order belongs to. */
   merchant_id: string;
   /** Two decimals. */
   amount: string;
+  /** The ISO 4217 code. */
   currency: string;
+  /** The order's status. */
   status: Status;
   /** How many times the customer was charged: 0 or 1, never more. */
   charges: number;
@@ -220,22 +343,32 @@ export interface LedgerEntry {
 export interface WebhookDelivery {
   /** `webhook-id`, the same on every attempt. */
   id: string;
+  /** Where the delivery is sent (the `notify_url`). */
   url: string;
+  /** The event's type. */
   type: EventType;
+  /** How many times it was sent so far. */
   attempts: number;
+  /** True once an attempt was answered with a 2xx status. */
   delivered: boolean;
+  /** The HTTP status of the last attempt, or null when none answered. */
   last_status: number | null;
+  /** Why the last attempt failed (a connection or TLS error), when it did. */
   last_error?: string;
   /** The exact body sent. */
   body: string;
 }
 
+/** An embedded gateway emulator for tests, with fault injection, a clock and a ledger. */
 export declare class Sandbox {
   private constructor();
   /** Starts the embedded gateway on 127.0.0.1 with generated credentials. */
   static start(): Promise<Sandbox>;
+  /** The base URL to give {@link ClientOptions.baseUrl} (`http://127.0.0.1:…`). */
   readonly url: string;
+  /** The access number to give {@link ClientOptions.accessNo}. */
   readonly accessNo: string;
+  /** The signing secret to give {@link ClientOptions.secret}. */
   readonly secret: string;
   /** `whsec_…` */
   readonly webhookSecret: string;
@@ -243,7 +376,9 @@ export declare class Sandbox {
   complete(tradeId: string, outcome: 'succeeded' | 'failed'): Promise<Trade>;
   /** Moves the sandbox clock forward (0 to 86400 seconds per call). */
   advanceClock(seconds: number): Promise<void>;
+  /** Replaces the fault rules. */
   setFaults(rules: FaultRule[]): Promise<void>;
+  /** Removes every fault rule. */
   clearFaults(): Promise<void>;
   /** Every order with its charge count and refunded total, oldest first. */
   ledger(): Promise<LedgerEntry[]>;
@@ -255,12 +390,14 @@ export declare class Sandbox {
   webhookDeliveries(): Promise<WebhookDelivery[]>;
   /** Forgets every order, refund, token, delivery and fault, and resets the clock. */
   reset(): Promise<void>;
+  /** Stops the sandbox. */
   close(): Promise<void>;
 }
 
 /** Node's `IncomingHttpHeaders` (lowercase keys) or any plain object of header values. */
 export type WebhookHeaders = Record<string, string | string[] | undefined>;
 
+/** Verification of webhook deliveries. */
 export declare const webhooks: {
   /**
    * Verifies a delivery (Standard Webhooks) and returns its event.
@@ -280,16 +417,29 @@ export declare const webhooks: {
   ): Event;
 };
 
+/** The fields a {@link TradepayError} is built with; each sets the error's member of the same name. */
 export interface ErrorDetails {
+  /** See {@link TradepayError.code}. */
   code?: string;
+  /** See {@link TradepayError.traceId}. */
   traceId?: string;
+  /** See {@link TradepayError.httpStatus}. */
   httpStatus?: number;
+  /** See {@link TradepayError.field}. */
   field?: string;
+  /** See {@link TradepayError.attempts}. */
   attempts?: number;
+  /** See {@link TradepayError.outcomeUnknown}; default false. */
   outcomeUnknown?: boolean;
+  /** See {@link TimeoutError.trade}. */
   trade?: Trade | null;
 }
 
+/**
+ * Base class of every error this package throws. `outcomeUnknown` is true when the request
+ * may have been processed by the gateway (a timeout, a connection lost after sending, code
+ * 90000002): query the order before trying anything that could charge twice.
+ */
 export declare class TradepayError extends Error {
   constructor(message: string, details?: ErrorDetails);
   /** True when the request may have been processed. */
@@ -301,26 +451,39 @@ export declare class TradepayError extends Error {
    * have sent their request.
    */
   readonly code?: string;
+  /** The gateway's trace number of the call that failed, when it answered with one (quote it to support). */
   readonly traceId?: string;
+  /** The HTTP status of the last response, when one came. */
   readonly httpStatus?: number;
   /** The field a validation error concerns (`payment_method_data.card.number`). */
   readonly field?: string;
+  /** How many requests were sent (0 when nothing was). */
   readonly attempts?: number;
 }
-/** Nothing was sent. */
+/** A request broke a rule of the protocol; nothing was sent. `field` names it. */
 export declare class ValidationError extends TradepayError {}
 /** The `code` of a TradepayError reporting a bug inside the SDK. */
 export type INTERNAL_ERROR_CODE = 'ERR_TRADEPAY_INTERNAL';
+/** The gateway answered with an error code (`code`, `message`, `traceId`). */
 export declare class ApiError extends TradepayError {}
+/** Codes 1000xxxx: credentials, signature, timestamp or nonce refused. */
 export declare class AuthenticationError extends ApiError {}
+/** Codes 2xxxxxxx: the gateway found the request malformed. */
 export declare class InvalidRequestError extends ApiError {}
+/** Codes 3xxxxxxx: not found, idempotency conflict, state, refund limit, token. */
 export declare class BusinessError extends ApiError {}
+/** Codes 9xxxxxxx, or HTTP 429/502/503/504 that outlived the retries. */
 export declare class GatewayError extends ApiError {}
+/** The connection failed; `outcomeUnknown` says whether the request had been sent. */
 export declare class NetworkError extends TradepayError {}
+/** A timeout or deadline passed; the outcome is unknown. `waitFinal` sets `trade`. */
 export declare class TimeoutError extends TradepayError {
   /** The last trade seen, or null. */
   readonly trade: Trade | null;
 }
+/** A response was unsigned or wrongly signed; its data was not trusted. */
 export declare class SignatureError extends TradepayError {}
+/** A response was not what the protocol says (bad envelope, oversize body, status). */
 export declare class ProtocolError extends TradepayError {}
+/** A webhook delivery failed verification (signature, timestamp, headers or body). */
 export declare class WebhookVerificationError extends TradepayError {}

@@ -5,30 +5,46 @@
 //! request. Here a finished call pushes its result on a queue and, if the queue was empty,
 //! writes one byte to a pipe the loop watches (`loop.add_reader`); the loop thread, which
 //! holds the GIL anyway, then resolves every queued future at once. Loops that cannot watch
-//! a pipe (Windows' proactor, loops without attributes) fall back to `future_into_py`.
+//! a pipe (loops without attributes, or without `add_reader`) fall back to `future_into_py`.
+//!
+//! Only on Unix: Windows has no pipe a loop can watch (the proactor loop has no
+//! `add_reader`, and the selector loop watches sockets only), so there every call takes the
+//! fallback.
 
+#[cfg(unix)]
 use std::collections::HashMap;
+#[cfg(unix)]
 use std::fs::File;
+#[cfg(unix)]
 use std::io::{Read as _, Write as _};
+#[cfg(unix)]
 use std::os::fd::FromRawFd as _;
+#[cfg(unix)]
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+#[cfg(unix)]
 use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
+#[cfg(unix)]
 use tokio::task::AbortHandle;
 
 use crate::client::Output;
-use crate::errors::{self, ErrorInfo};
+#[cfg(unix)]
+use crate::errors;
+use crate::errors::ErrorInfo;
+#[cfg(unix)]
 use crate::runtime;
 
 type Outcome = Result<Output, ErrorInfo>;
 
+#[cfg(unix)]
 struct Queue {
     items: Mutex<Vec<(u64, Outcome)>>,
     scheduled: AtomicBool,
     wake: File,
 }
 
+#[cfg(unix)]
 impl Queue {
     fn push(&self, id: u64, outcome: Outcome) {
         if let Ok(mut items) = self.items.lock() {
@@ -42,6 +58,7 @@ impl Queue {
 }
 
 /// One per event loop, stored on the loop as `_tradepay_completer`.
+#[cfg(unix)]
 #[pyclass(module = "tradepay._native", frozen)]
 pub struct Completer {
     pid: u32,
@@ -51,6 +68,7 @@ pub struct Completer {
     next_id: AtomicU64,
 }
 
+#[cfg(unix)]
 #[pymethods]
 impl Completer {
     /// Called by the loop when the pipe is readable: resolves every finished call.
@@ -87,6 +105,7 @@ impl Completer {
     }
 }
 
+#[cfg(unix)]
 fn resolve(py: Python<'_>, fut: &Bound<'_, PyAny>, outcome: Outcome) -> PyResult<()> {
     if fut.call_method0("done")?.is_truthy()? {
         return Ok(());
@@ -101,6 +120,7 @@ fn resolve(py: Python<'_>, fut: &Bound<'_, PyAny>, outcome: Outcome) -> PyResult
 }
 
 /// The future's done-callback: a cancelled future aborts its request.
+#[cfg(unix)]
 #[pyclass(module = "tradepay._native", frozen)]
 pub struct CancelOnDone {
     completer: Py<Completer>,
@@ -108,6 +128,7 @@ pub struct CancelOnDone {
     abort: AbortHandle,
 }
 
+#[cfg(unix)]
 #[pymethods]
 impl CancelOnDone {
     fn __call__(&self, py: Python<'_>, fut: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -121,8 +142,10 @@ impl CancelOnDone {
     }
 }
 
+#[cfg(unix)]
 const ATTR: &str = "_tradepay_completer";
 
+#[cfg(unix)]
 fn for_running_loop<'py>(
     py: Python<'py>,
     event_loop: &Bound<'py, PyAny>,
@@ -167,6 +190,7 @@ fn for_running_loop<'py>(
 
 /// Starts `work` on the runtime and returns an asyncio future for its result, or `None`
 /// when the running loop cannot be used this way (the caller falls back).
+#[cfg(unix)]
 pub fn spawn<'py, F>(py: Python<'py>, work: F) -> PyResult<Result<Bound<'py, PyAny>, F>>
 where
     F: std::future::Future<Output = Outcome> + Send + 'static,
@@ -195,4 +219,13 @@ where
         },),
     )?;
     Ok(Ok(fut))
+}
+
+/// Without a pipe to watch, every call takes the caller's fallback.
+#[cfg(not(unix))]
+pub fn spawn<'py, F>(_py: Python<'py>, work: F) -> PyResult<Result<Bound<'py, PyAny>, F>>
+where
+    F: std::future::Future<Output = Outcome> + Send + 'static,
+{
+    Ok(Err(work))
 }

@@ -197,14 +197,18 @@ pub struct PyPaymentError {
 
 #[pymethods]
 impl PyPaymentError {
+    /// Machine-readable reason, such as `card_declined`, or None when the gateway gave none.
     #[getter]
     fn code(&self) -> Option<&str> {
         self.inner.code.as_deref()
     }
+    /// Human-readable reason, or None when the gateway gave none.
     #[getter]
     fn message(&self) -> Option<&str> {
         self.inner.message.as_deref()
     }
+    /// The error as the wire's JSON object: `{"code": ..., "message": ...}`, absent fields
+    /// left out.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         json_to_py(py, &serialize(&self.inner))
     }
@@ -222,6 +226,8 @@ pub struct PyNextActionRedirect {
 
 #[pymethods]
 impl PyNextActionRedirect {
+    /// The page the customer's browser opens (or the QR code's content), or None when the
+    /// gateway gave none.
     #[getter]
     fn url(&self) -> Option<&str> {
         self.url.as_deref()
@@ -249,6 +255,7 @@ impl PyNextAction {
         let t = &self.inner.action_type;
         enum_value(py, "NextActionType", t.is_known(), t.as_str())
     }
+    /// Where the redirect sends the customer: set for `redirect`, else None.
     #[getter]
     fn redirect(&self) -> Option<PyNextActionRedirect> {
         self.inner
@@ -261,6 +268,8 @@ impl PyNextAction {
     fn redirect_url(&self) -> Option<&str> {
         self.inner.redirect_url()
     }
+    /// The action as the wire's JSON object (`{"type": ..., "redirect": {"url": ...}}`),
+    /// the type as a plain str.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         json_to_py(py, &serialize(&self.inner))
     }
@@ -285,76 +294,106 @@ pub struct PyTrade {
 
 #[pymethods]
 impl PyTrade {
+    /// The gateway's transaction ID, or None when not applicable.
     #[getter]
     fn trade_id(&self) -> Option<&str> {
         self.inner.trade_id.as_deref()
     }
+    /// The access party the order belongs to, or None when not applicable.
     #[getter]
     fn access_no(&self) -> Option<&str> {
         self.inner.access_no.as_deref()
     }
+    /// The merchant the order belongs to, or None when not applicable.
     #[getter]
     fn merchant_id(&self) -> Option<&str> {
         self.inner.merchant_id.as_deref()
     }
+    /// The caller's order ID, unique per merchant, or None when not applicable.
     #[getter]
     fn order_id(&self) -> Option<&str> {
         self.inner.order_id.as_deref()
     }
+    /// The ISO 4217 code (uppercase, such as `"EUR"`), or None when not applicable.
     #[getter]
     fn currency(&self) -> Option<&str> {
         self.inner.currency.as_deref()
     }
+    /// The caller's customer ID, as sent; None when none was sent.
     #[getter]
     fn customer_id(&self) -> Option<&str> {
         self.inner.customer_id.as_deref()
     }
+    /// When the payment succeeded, an RFC 3339 UTC string (`"2026-11-21T22:18:46Z"`); None
+    /// until it has succeeded.
     #[getter]
     fn paid_at(&self) -> Option<&str> {
         self.inner.paid_at.as_deref()
     }
+    /// The gateway's ID of the latest transaction on the order, or None when not applicable.
     #[getter]
     fn last_trans_id(&self) -> Option<&str> {
         self.inner.last_trans_id.as_deref()
     }
+    /// The token of a subscription: returned by a successful `subscription` payment, it
+    /// pays the renewals (`recurring_payment`). None for other payments. It can charge the
+    /// customer again: keep it secret (the repr masks it).
     #[getter]
     fn payment_token(&self) -> Option<&str> {
         self.inner.payment_token.as_deref()
     }
+    /// The channel that processed the payment, or None when not applicable.
     #[getter]
     fn payment_channel(&self) -> Option<&str> {
         self.inner.payment_channel.as_deref()
     }
+    /// Where the customer's browser returns after a redirect, or None when none was given.
     #[getter]
     fn return_url(&self) -> Option<&str> {
         self.inner.return_url.as_deref()
     }
+    /// When the caller started the operation, an RFC 3339 UTC string; None when not applicable.
     #[getter]
     fn txn_time(&self) -> Option<&str> {
         self.inner.txn_time.as_deref()
     }
+    /// When the gateway created the order, an RFC 3339 UTC string; None when not applicable.
     #[getter]
     fn created_at(&self) -> Option<&str> {
         self.inner.created_at.as_deref()
     }
 
+    /// `Status.PENDING`, `SUCCESS`, `FAILED` or `CLOSED`, or a status this version does not
+    /// know (a plain str). Always set.
     #[getter]
     fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let s = &self.inner.status;
         enum_value(py, "Status", s.is_known(), s.as_str())
     }
+    /// Where the payment stands: `TradeStatus.REQUIRES_PAYMENT_METHOD`, `REQUIRES_ACTION`,
+    /// `PROCESSING`, `SUCCEEDED`, or a value this version does not know (a plain str); None
+    /// when not applicable. A CLOSED order keeps the value it had when closed.
     #[getter]
     fn trade_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         Ok(enum_getter!(py, "TradeStatus", &self.inner.trade_status))
     }
+    /// How much of the order is refunded: `RefundStatus.NO_REFUND`, `PARTIALLY_REFUNDED`,
+    /// `REFUNDED`, or a value this version does not know (a plain str); None when not
+    /// applicable.
     #[getter]
     fn refund_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         Ok(enum_getter!(py, "RefundStatus", &self.inner.refund_status))
     }
+    /// `PaymentMode.SUBSCRIPTION` (first payment of a subscription, returns
+    /// `payment_token`) or `PaymentMode.RECURRING_PAYMENT` (pays with `payment_token`), for
+    /// cards, or a value this version does not know (a plain str); None for a one-off
+    /// payment.
     #[getter]
     fn payment_mode<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         Ok(enum_getter!(py, "PaymentMode", &self.inner.payment_mode))
     }
+    /// `PaymentMethod.CARD`, `QR` or `MICROPAY`, or a method this version does not know (a
+    /// plain str); None when not applicable.
     #[getter]
     fn payment_method<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         Ok(enum_getter!(
@@ -363,16 +402,19 @@ impl PyTrade {
             &self.inner.payment_method
         ))
     }
-    /// The amount with two decimals (`"10.50"`).
+    /// The amount, a decimal string with exactly two decimals (`"10.50"`); None when not
+    /// applicable.
     #[getter]
     fn amount(&self) -> Option<String> {
         self.inner.amount.map(|a| a.to_string())
     }
-    /// The sum of the successful refunds, two decimals.
+    /// The sum of the successful refunds, a decimal string with two decimals (`"0.00"` if
+    /// none); None when not applicable.
     #[getter]
     fn total_refunded_amount(&self) -> Option<String> {
         self.inner.total_refunded_amount.map(|a| a.to_string())
     }
+    /// The caller's metadata, a dict of str to str, as sent; None when none was sent.
     #[getter]
     fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
         self.inner
@@ -381,6 +423,7 @@ impl PyTrade {
             .map(|m| string_map(py, m))
             .transpose()
     }
+    /// Why the payment failed (a `PaymentError`): set when it failed, else None.
     #[getter]
     fn last_payment_error(&self) -> Option<PyPaymentError> {
         self.inner
@@ -388,6 +431,8 @@ impl PyTrade {
             .clone()
             .map(|inner| PyPaymentError { inner })
     }
+    /// What the customer must do (a `NextAction`): set while the customer must act, None
+    /// once the order is final.
     #[getter]
     fn next_action(&self) -> Option<PyNextAction> {
         self.inner
@@ -439,53 +484,65 @@ pub struct PyRefund {
 
 #[pymethods]
 impl PyRefund {
+    /// The caller's refund ID, unique per merchant, or None when not applicable.
     #[getter]
     fn refund_id(&self) -> Option<&str> {
         self.inner.refund_id.as_deref()
     }
+    /// The refunded order's transaction ID, or None when not applicable.
     #[getter]
     fn trade_id(&self) -> Option<&str> {
         self.inner.trade_id.as_deref()
     }
+    /// The refunded order's ID, or None when not applicable.
     #[getter]
     fn order_id(&self) -> Option<&str> {
         self.inner.order_id.as_deref()
     }
+    /// The order's currency, an ISO 4217 code, or None when not applicable.
     #[getter]
     fn currency(&self) -> Option<&str> {
         self.inner.currency.as_deref()
     }
+    /// The caller's reason, as sent; None when none was sent.
     #[getter]
     fn reason(&self) -> Option<&str> {
         self.inner.reason.as_deref()
     }
+    /// When the refund was created, an RFC 3339 UTC string; None when not applicable.
     #[getter]
     fn created_at(&self) -> Option<&str> {
         self.inner.created_at.as_deref()
     }
+    /// When the refund succeeded, an RFC 3339 UTC string; None until it has succeeded.
     #[getter]
     fn refunded_at(&self) -> Option<&str> {
         self.inner.refunded_at.as_deref()
     }
 
+    /// `Status.PENDING`, `SUCCESS` or `FAILED`, or a status this version does not know (a
+    /// plain str). Always set.
     #[getter]
     fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let s = &self.inner.status;
         enum_value(py, "Status", s.is_known(), s.as_str())
     }
-    /// The refunded amount, two decimals.
+    /// The refunded amount, a decimal string with exactly two decimals (`"10.50"`); None
+    /// when not applicable.
     #[getter]
     fn amount(&self) -> Option<String> {
         self.inner.amount.map(|a| a.to_string())
     }
-    /// True once the status will not change.
+    /// True once the status will not change (SUCCESS, FAILED).
     #[getter]
     fn is_final(&self) -> bool {
         self.inner.status.is_final()
     }
+    /// The refund as the wire's JSON object (enum values as plain strings, absent fields left out).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         json_to_py(py, &serialize(&self.inner))
     }
+    /// A refund from a dict shaped like `to_dict()` (or a webhook's data).
     #[staticmethod]
     fn from_dict(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         crate::errors::guard(data.py(), false, || {
@@ -570,6 +627,8 @@ impl PyEvent {
             EventData::Unknown(v) => json_to_py(py, v)?,
         })
     }
+    /// The event as a dict: `id`, `type` (a plain str), `timestamp` and `data` (the order
+    /// or refund as its `to_dict()`, or the raw dict).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         json_to_py(py, &self.json())
     }

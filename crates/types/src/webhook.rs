@@ -16,8 +16,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{serde_detail, Error};
 use crate::open_enum::EventType;
-use crate::signing::KeyedMac;
 use crate::order::{Refund, Trade};
+use crate::signing::KeyedMac;
 
 /// Header with the delivery's ID, the same on every retry.
 pub const ID_HEADER: &str = "webhook-id";

@@ -1,9 +1,11 @@
 //! Typed requests for the six operations (protocol §6).
 //!
-//! Each request is checked by one function, `from_data`, that reads the wire `data` object
-//! and applies every rule in a fixed order. The gateway calls it on what it receives; the
-//! client calls it on what it is about to send (through [`Operation::to_data`]), so both
-//! sides agree on every rule and every code.
+//! Each request is checked by one function that reads the wire `data` object and applies
+//! every rule in a fixed order (`check`, behind each `from_data`). The gateway calls it on
+//! what it receives; the client calls it on what it is about to send (through
+//! [`Operation::to_data`]), so both sides agree on every rule and every code. The client's
+//! path only checks: it borrows the fields from the map it wrote instead of building the
+//! typed request again.
 
 use std::fmt;
 
@@ -84,7 +86,8 @@ impl OrderRef {
         }
     }
 
-    fn read(reader: &Reader<'_>) -> Result<OrderRef, Error> {
+    /// Checks the order's IDs; the borrowed `trade_id` and `order_id`, at least one present.
+    fn check<'a>(reader: &Reader<'a>) -> Result<(Option<&'a str>, Option<&'a str>), Error> {
         let trade_id = reader.opt_str("trade_id")?.filter(|s| !s.is_empty());
         let order_id = reader.opt_str("order_id")?.filter(|s| !s.is_empty());
         if let Some(t) = trade_id {
@@ -93,6 +96,14 @@ impl OrderRef {
         if let Some(o) = order_id {
             check_id("order_id", o)?;
         }
+        if trade_id.is_none() && order_id.is_none() {
+            return Err(field_error("trade_id", "trade_id or order_id is required"));
+        }
+        Ok((trade_id, order_id))
+    }
+
+    fn read(reader: &Reader<'_>) -> Result<OrderRef, Error> {
+        let (trade_id, order_id) = OrderRef::check(reader)?;
         OrderRef::from_parts(trade_id.map(str::to_owned), order_id.map(str::to_owned))
             .ok_or_else(|| field_error("trade_id", "trade_id or order_id is required"))
     }
@@ -254,9 +265,86 @@ impl fmt::Debug for PayRequest {
     }
 }
 
+/// A PAY `data` object that passed every rule, its strings borrowed from the map.
+struct CheckedPay<'a> {
+    merchant_id: &'a str,
+    order_id: &'a str,
+    amount: Amount,
+    currency: Currency,
+    payment_method: PaymentMethod,
+    customer_id: Option<&'a str>,
+    metadata: Option<Metadata>,
+    return_url: Option<&'a str>,
+    notify_url: Option<&'a str>,
+    payment_mode: Option<PaymentMode>,
+    payment_token: Option<&'a str>,
+    txn_time: Option<&'a str>,
+    method_data: Option<MethodDataRef<'a>>,
+}
+
+/// `payment_method_data` after its rules, borrowed.
+enum MethodDataRef<'a> {
+    Card {
+        number: &'a str,
+        exp_month: &'a str,
+        exp_year: &'a str,
+        cvc: &'a str,
+    },
+    Micropay {
+        auth_code: &'a str,
+    },
+}
+
+impl MethodDataRef<'_> {
+    fn to_owned(&self) -> PaymentMethodData {
+        match *self {
+            MethodDataRef::Card {
+                number,
+                exp_month,
+                exp_year,
+                cvc,
+            } => PaymentMethodData {
+                card: Some(CardData {
+                    number: number.into(),
+                    exp_month: exp_month.into(),
+                    exp_year: exp_year.into(),
+                    cvc: cvc.into(),
+                }),
+                micropay: None,
+            },
+            MethodDataRef::Micropay { auth_code } => PaymentMethodData {
+                card: None,
+                micropay: Some(MicropayData {
+                    auth_code: auth_code.into(),
+                }),
+            },
+        }
+    }
+}
+
 impl PayRequest {
     /// Reads and checks a PAY `data` object, in the order the gateway answers failures.
     pub fn from_data(data: &Map<String, Value>) -> Result<PayRequest, Error> {
+        let c = PayRequest::check(data)?;
+        Ok(PayRequest {
+            merchant_id: c.merchant_id.into(),
+            order_id: c.order_id.into(),
+            amount: c.amount,
+            currency: c.currency.code().into(),
+            payment_method: Some(c.payment_method),
+            customer_id: c.customer_id.map(Into::into),
+            metadata: c.metadata,
+            return_url: c.return_url.map(Into::into),
+            notify_url: c.notify_url.map(Into::into),
+            payment_mode: c.payment_mode,
+            payment_token: c.payment_token.map(Into::into),
+            txn_time: c.txn_time.map(Into::into),
+            payment_method_data: c.method_data.as_ref().map(MethodDataRef::to_owned),
+        })
+    }
+
+    /// Every PAY rule, in the order the gateway answers failures: the one place they live.
+    fn check(data: &Map<String, Value>) -> Result<CheckedPay<'_>, Error> {
         let r = Reader::new(data);
         let merchant_id = r.req_str("merchant_id")?;
         check_id("merchant_id", merchant_id)?;
@@ -338,20 +426,20 @@ impl PayRequest {
             return Err(field_error("return_url", "is required for card payments"));
         }
 
-        Ok(PayRequest {
-            merchant_id: merchant_id.into(),
-            order_id: order_id.into(),
+        Ok(CheckedPay {
+            merchant_id,
+            order_id,
             amount,
-            currency: currency.code().into(),
-            payment_method: Some(payment_method),
-            customer_id: customer_id.map(Into::into),
+            currency,
+            payment_method,
+            customer_id,
             metadata,
-            return_url: return_url.map(Into::into),
-            notify_url: notify_url.map(Into::into),
+            return_url,
+            notify_url,
             payment_mode,
-            payment_token: payment_token.map(Into::into),
-            txn_time: txn_time.map(Into::into),
-            payment_method_data: method_data,
+            payment_token,
+            txn_time,
+            method_data,
         })
     }
 
@@ -445,22 +533,24 @@ fn read_metadata(r: &Reader<'_>) -> Result<Option<Metadata>, Error> {
     Ok(Some(metadata))
 }
 
-fn read_method_data(
+fn read_method_data<'a>(
     method: &PaymentMethod,
-    data: Option<&Map<String, Value>>,
+    data: Option<&'a Map<String, Value>>,
     recurring: bool,
-) -> Result<Option<PaymentMethodData>, Error> {
+) -> Result<Option<MethodDataRef<'a>>, Error> {
     const FIELD: &str = "payment_method_data";
-    let empty = Map::new();
-    let data = data.unwrap_or(&empty);
-    if let Some(other) = data.keys().find(|k| k.as_str() != method.as_str()) {
+    if let Some(other) = data
+        .into_iter()
+        .flat_map(Map::keys)
+        .find(|k| k.as_str() != method.as_str())
+    {
         return Err(field_error(
             FIELD,
             format!("holds {other:?}, which is not the chosen payment_method {method}"),
         ));
     }
-    let entry = |name: &'static str| -> Result<Option<Reader<'_>>, Error> {
-        match data.get(name) {
+    let entry = |name: &'static str| -> Result<Option<Reader<'a>>, Error> {
+        match data.and_then(|d| d.get(name)) {
             None => Ok(None),
             Some(Value::Object(o)) => Ok(Some(Reader::new(o))),
             Some(_) => Err(field_error(name, "must be a JSON object").under(FIELD)),
@@ -477,10 +567,10 @@ fn read_method_data(
                     "card details are required for card payments",
                 ));
             };
-            let read = |field: &'static str, min: usize, max: usize| -> Result<String, Error> {
+            let read = |field: &'static str, min: usize, max: usize| -> Result<&'a str, Error> {
                 let value = card.req_str(field)?;
                 check_digits(field, value, min, max)?;
-                Ok(value.to_owned())
+                Ok(value)
             };
             let under_card = |e: Error| e.under("payment_method_data.card");
             let number = read("number", 12, 19).map_err(under_card)?;
@@ -490,14 +580,11 @@ fn read_method_data(
             }
             let exp_year = read("exp_year", 4, 4).map_err(under_card)?;
             let cvc = read("cvc", 3, 4).map_err(under_card)?;
-            Ok(Some(PaymentMethodData {
-                card: Some(CardData {
-                    number,
-                    exp_month,
-                    exp_year,
-                    cvc,
-                }),
-                micropay: None,
+            Ok(Some(MethodDataRef::Card {
+                number,
+                exp_month,
+                exp_year,
+                cvc,
             }))
         }
         PaymentMethod::Micropay => {
@@ -510,12 +597,7 @@ fn read_method_data(
             let under = |e: Error| e.under("payment_method_data.micropay");
             let auth_code = micropay.req_str("auth_code").map_err(under)?;
             check_digits("auth_code", auth_code, 10, 32).map_err(under)?;
-            Ok(Some(PaymentMethodData {
-                card: None,
-                micropay: Some(MicropayData {
-                    auth_code: auth_code.into(),
-                }),
-            }))
+            Ok(Some(MethodDataRef::Micropay { auth_code }))
         }
         _ => Ok(None),
     }
@@ -535,7 +617,7 @@ impl Operation for PayRequest {
             ));
         }
         let data = self.write();
-        PayRequest::from_data(&data)?;
+        PayRequest::check(&data)?;
         Ok(data)
     }
     fn idempotency_key(&self) -> Option<&str> {
@@ -563,13 +645,32 @@ pub struct RefundRequest {
 impl RefundRequest {
     /// Reads and checks a REFUND `data` object.
     pub fn from_data(data: &Map<String, Value>) -> Result<RefundRequest, Error> {
+        RefundRequest::check(data)?;
+        let r = Reader::new(data);
+        let merchant_id = r.req_str("merchant_id")?;
+        let order = OrderRef::read(&r)?;
+        let refund_id = r.req_str("refund_id")?;
+        let reason = r.opt_str("reason")?;
+        let notify_url = r.opt_str("notify_url")?;
+        Ok(RefundRequest {
+            merchant_id: merchant_id.into(),
+            order,
+            refund_id: refund_id.into(),
+            amount: read_amount(data)?,
+            reason: reason.map(Into::into),
+            notify_url: notify_url.map(Into::into),
+        })
+    }
+
+    /// Every REFUND rule, in the order the gateway answers failures.
+    fn check(data: &Map<String, Value>) -> Result<(), Error> {
         let r = Reader::new(data);
         let merchant_id = r.req_str("merchant_id")?;
         check_id("merchant_id", merchant_id)?;
-        let order = OrderRef::read(&r)?;
+        OrderRef::check(&r)?;
         let refund_id = r.req_str("refund_id")?;
         check_id("refund_id", refund_id)?;
-        let amount = read_amount(data)?;
+        read_amount(data)?;
         let reason = r.opt_str("reason")?;
         if let Some(reason) = reason {
             check_text("reason", reason, 256)?;
@@ -578,14 +679,7 @@ impl RefundRequest {
         if let Some(u) = notify_url {
             check_url("notify_url", u)?;
         }
-        Ok(RefundRequest {
-            merchant_id: merchant_id.into(),
-            order,
-            refund_id: refund_id.into(),
-            amount,
-            reason: reason.map(Into::into),
-            notify_url: notify_url.map(Into::into),
-        })
+        Ok(())
     }
 
     /// True when `other` asks for the same refund: amount (by value) and reason. The order
@@ -621,7 +715,7 @@ impl Operation for RefundRequest {
                 "must be at least 0.01",
             ));
         }
-        RefundRequest::from_data(&data)?;
+        RefundRequest::check(&data)?;
         Ok(data)
     }
     fn idempotency_key(&self) -> Option<&str> {
@@ -641,15 +735,21 @@ pub struct RefundQueryRequest {
 impl RefundQueryRequest {
     /// Reads and checks a REFUND_QUERY `data` object.
     pub fn from_data(data: &Map<String, Value>) -> Result<RefundQueryRequest, Error> {
+        let (merchant_id, refund_id) = RefundQueryRequest::check(data)?;
+        Ok(RefundQueryRequest {
+            merchant_id: merchant_id.into(),
+            refund_id: refund_id.into(),
+        })
+    }
+
+    /// Every REFUND_QUERY rule; the borrowed `merchant_id` and `refund_id`.
+    fn check(data: &Map<String, Value>) -> Result<(&str, &str), Error> {
         let r = Reader::new(data);
         let merchant_id = r.req_str("merchant_id")?;
         check_id("merchant_id", merchant_id)?;
         let refund_id = r.req_str("refund_id")?;
         check_id("refund_id", refund_id)?;
-        Ok(RefundQueryRequest {
-            merchant_id: merchant_id.into(),
-            refund_id: refund_id.into(),
-        })
+        Ok((merchant_id, refund_id))
     }
 }
 
@@ -662,7 +762,7 @@ impl Operation for RefundQueryRequest {
         let mut data = Map::new();
         data.insert("merchant_id".into(), self.merchant_id.clone().into());
         data.insert("refund_id".into(), self.refund_id.clone().into());
-        RefundQueryRequest::from_data(&data)?;
+        RefundQueryRequest::check(&data)?;
         Ok(data)
     }
     fn idempotency_key(&self) -> Option<&str> {
@@ -689,11 +789,20 @@ macro_rules! order_operation {
 
             /// Reads and checks the `data` object.
             pub fn from_data(data: &Map<String, Value>) -> Result<$name, Error> {
+                $name::check(data)?;
+                let r = Reader::new(data);
+                let merchant_id = r.req_str("merchant_id")?;
+                let order = OrderRef::read(&r)?;
+                Ok($name { merchant_id: merchant_id.into(), order })
+            }
+
+            /// Every rule of the operation, in the order the gateway answers failures.
+            fn check(data: &Map<String, Value>) -> Result<(), Error> {
                 let r = Reader::new(data);
                 let merchant_id = r.req_str("merchant_id")?;
                 check_id("merchant_id", merchant_id)?;
-                let order = OrderRef::read(&r)?;
-                Ok($name { merchant_id: merchant_id.into(), order })
+                OrderRef::check(&r)?;
+                Ok(())
             }
         }
 
@@ -706,7 +815,7 @@ macro_rules! order_operation {
                 let mut data = Map::new();
                 data.insert("merchant_id".into(), self.merchant_id.clone().into());
                 self.order.write(&mut data);
-                $name::from_data(&data)?;
+                $name::check(&data)?;
                 Ok(data)
             }
             fn idempotency_key(&self) -> Option<&str> {

@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 use crate::error::{serde_detail, Error};
 use crate::open_enum::EventType;
 use crate::order::{Refund, Trade};
+use crate::signing::KeyedMac;
 
 /// Header with the delivery's ID, the same on every retry.
 pub const ID_HEADER: &str = "webhook-id";
@@ -32,6 +33,8 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 #[derive(Clone)]
 pub struct WebhookSecret {
     key: Zeroizing<Vec<u8>>,
+    // Keyed once, so a delivery costs only its own blocks (see `KeyedMac` for the wiping).
+    mac: KeyedMac,
 }
 
 impl PartialEq for WebhookSecret {
@@ -61,14 +64,15 @@ impl WebhookSecret {
         if key.is_empty() {
             return Err(Error::webhook("webhook secret must not be empty"));
         }
-        Ok(WebhookSecret { key })
+        let mac = KeyedMac::new(&key);
+        Ok(WebhookSecret { key, mac })
     }
 
     /// A secret from raw key bytes.
     pub fn from_key(key: impl Into<Vec<u8>>) -> WebhookSecret {
-        WebhookSecret {
-            key: Zeroizing::new(key.into()),
-        }
+        let key = Zeroizing::new(key.into());
+        let mac = KeyedMac::new(&key);
+        WebhookSecret { key, mac }
     }
 
     /// The `whsec_` form.
@@ -79,8 +83,7 @@ impl WebhookSecret {
     fn mac(&self, id: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
         #[cfg(test)]
         HMACS.with(|c| c.set(c.get() + 1));
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of every length"));
+        let mut mac = self.mac.start();
         mac.update(id.as_bytes());
         mac.update(b".");
         mac.update(timestamp.to_string().as_bytes());

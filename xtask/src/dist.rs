@@ -282,6 +282,8 @@ fn addon_for_old_glibc() -> Result<PathBuf> {
 
 fn crates(out: &Path) -> Result {
     banner("dist: crates");
+    let version = crate::versions::workspace_version_of_repo()?;
+    forget_stale_package_sources(&version)?;
     let mut cmd = cargo();
     cmd.arg("package");
     for c in CRATES {
@@ -289,10 +291,39 @@ fn crates(out: &Path) -> Result {
     }
     run(&mut cmd)?;
     fs::create_dir_all(out)?;
-    let version = crate::versions::workspace_version_of_repo()?;
     for c in CRATES {
         let name = format!("{c}-{version}.crate");
         fs::copy(target_dir().join("package").join(&name), out.join(&name))?;
+    }
+    Ok(())
+}
+
+/// `cargo package` verifies each crate against the others through a temporary local
+/// registry, whose crates cargo unpacks under `$CARGO_HOME/registry/src/-<hash>/` and never
+/// unpacks again for the same version: a second `dist` would verify against the first one's
+/// sources. Those unpacked copies are removed first (crates.io's own directories, named
+/// `index.…`, are left alone).
+fn forget_stale_package_sources(version: &str) -> Result {
+    let home = match std::env::var_os("CARGO_HOME") {
+        Some(h) => PathBuf::from(h),
+        None => match std::env::var_os("HOME") {
+            Some(h) => PathBuf::from(h).join(".cargo"),
+            None => return Ok(()),
+        },
+    };
+    let Ok(registries) = fs::read_dir(home.join("registry").join("src")) else {
+        return Ok(());
+    };
+    for registry in registries.filter_map(|e| e.ok()) {
+        if file_name(&registry.path()).starts_with("index.") {
+            continue;
+        }
+        for c in CRATES {
+            let unpacked = registry.path().join(format!("{c}-{version}"));
+            if unpacked.is_dir() {
+                fs::remove_dir_all(&unpacked)?;
+            }
+        }
     }
     Ok(())
 }

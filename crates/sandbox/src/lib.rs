@@ -71,6 +71,9 @@ pub struct SandboxConfig {
     pub webhook_retry_base: Duration,
     /// How long one webhook attempt may take before it counts as failed.
     pub webhook_timeout: Duration,
+    /// How far a request's `timestamp` may be from the sandbox's clock (protocol §2:
+    /// 300 s). Tests of "too old to be accepted" set it lower so as not to wait 5 minutes.
+    pub timestamp_window: Duration,
 }
 
 impl std::fmt::Debug for SandboxConfig {
@@ -87,6 +90,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("webhook_attempts", &self.webhook_attempts)
             .field("webhook_retry_base", &self.webhook_retry_base)
             .field("webhook_timeout", &self.webhook_timeout)
+            .field("timestamp_window", &self.timestamp_window)
             .finish()
     }
 }
@@ -104,6 +108,9 @@ impl Default for SandboxConfig {
             webhook_attempts: 5,
             webhook_retry_base: Duration::from_millis(50),
             webhook_timeout: Duration::from_secs(5),
+            timestamp_window: Duration::from_secs(
+                tradepay_types::body::TIMESTAMP_WINDOW_SECS.unsigned_abs(),
+            ),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use tradepay_sandbox::{Sandbox, SandboxConfig, TlsConfig};
 
 const USAGE: &str = "usage: tradepay-sandbox [--port N] [--host IP] [--access-no S] [--secret S] \
-[--webhook-secret whsec_...] [--seed N] [--tls-cert cert.pem --tls-key key.pem]";
+[--webhook-secret whsec_...] [--seed N] [--timestamp-window SECS] [--tls-cert cert.pem --tls-key key.pem]";
 
 fn parse(args: &[String]) -> Result<SandboxConfig, String> {
     let mut config = SandboxConfig::default();
@@ -34,6 +34,13 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
             "--secret" => config.secret = Some(value),
             "--webhook-secret" => config.webhook_secret = Some(value),
             "--seed" => config.seed = value.parse().map_err(|_| format!("bad --seed {value}"))?,
+            "--timestamp-window" => {
+                config.timestamp_window = std::time::Duration::from_secs(
+                    value
+                        .parse()
+                        .map_err(|_| format!("bad --timestamp-window {value}"))?,
+                )
+            }
             "--tls-cert" => cert = Some(value),
             "--tls-key" => key = Some(value),
             other => return Err(format!("unknown option {other}")),

@@ -190,8 +190,13 @@ pub trait Journal: Send + Sync + 'static {
     /// Records the `timestamp` of a further attempt, durably.
     fn attempt(&self, id: String, timestamp: i64) -> JournalFuture<'_, ()>;
     /// Records what an operation's call learned. `settled` false keeps it in doubt (a
-    /// micropay answered PENDING) with `outcome` as the last answer seen. Not waited for.
-    fn finish(&self, id: String, outcome: Outcome, settled: bool);
+    /// micropay answered PENDING) with `outcome` as the last answer seen.
+    ///
+    /// The record must be queued when this returns, in order with later calls of this
+    /// journal; the future resolves once it is durable. A call's own outcome is not waited
+    /// for (lost in a crash, the operation stays in doubt and is queried); recovery's is,
+    /// so that a recoverer that exits leaves nothing another would settle again.
+    fn finish(&self, id: String, outcome: Outcome, settled: bool) -> JournalFuture<'_, ()>;
     /// Settles the in-doubt PAYs of an order that this owner made, with the order a later
     /// QUERY or REVERSAL confirmed final (micropay's flow). Not waited for.
     fn settle_order(&self, merchant_id: String, order_id: String, trade: Trade);
@@ -324,7 +329,7 @@ impl JournalCall {
             (Ok(_), Some(v)) => {
                 if let Some(trade) = v.downcast_ref::<Trade>() {
                     let settled = !(self.micropay && !trade.status.is_final());
-                    backend.finish(self.id.clone(), Outcome::Trade(trade.clone()), settled);
+                    drop(backend.finish(self.id.clone(), Outcome::Trade(trade.clone()), settled));
                     if settled && self.kind == OperationKind::Reversal {
                         if let Some(order_id) = trade.order_id.clone() {
                             backend.settle_order(
@@ -335,17 +340,17 @@ impl JournalCall {
                         }
                     }
                 } else if let Some(refund) = v.downcast_ref::<Refund>() {
-                    backend.finish(self.id.clone(), Outcome::Refund(refund.clone()), true);
+                    drop(backend.finish(self.id.clone(), Outcome::Refund(refund.clone()), true));
                 }
             }
-            (Err(e), _) if !e.is_outcome_unknown() => backend.finish(
+            (Err(e), _) if !e.is_outcome_unknown() => drop(backend.finish(
                 self.id.clone(),
                 Outcome::NotProcessed {
                     code: e.code().map(str::to_owned),
                     message: e.message().to_owned(),
                 },
                 true,
-            ),
+            )),
             _ => {}
         }
         self.handle.release(&self.id);

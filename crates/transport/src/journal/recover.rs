@@ -88,11 +88,20 @@ impl Client {
                 Ok(false) => Ok(RecoveryStatus::Owned),
                 Err(e) => Err(e),
             };
+            let status = match status {
+                Ok(RecoveryStatus::Settled(outcome)) => {
+                    // Durable before the next one: a recoverer that stops here leaves
+                    // nothing another would settle again.
+                    let written = journal
+                        .backend
+                        .finish(id.clone(), outcome.clone(), true)
+                        .await;
+                    written.map(|()| RecoveryStatus::Settled(outcome))
+                }
+                other => other,
+            };
             journal.release(&id);
             let status = status?;
-            if let RecoveryStatus::Settled(outcome) = &status {
-                journal.backend.finish(id, outcome.clone(), true);
-            }
             out.push(Recovery { entry, status });
         }
         Ok(out)

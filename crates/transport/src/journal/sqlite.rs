@@ -31,7 +31,7 @@ type Reply<T> = oneshot::Sender<Result<T, String>>;
 enum Command {
     Begin(Box<NewOperation>, i64, Reply<()>),
     Attempt(String, i64, Reply<()>),
-    Finish(String, String, bool),
+    Finish(String, String, bool, Reply<()>),
     SettleOrder(String, String, String),
     InDoubt(Reply<Vec<JournalEntry>>),
     Claim(String, Reply<bool>),
@@ -354,13 +354,9 @@ impl super::Journal for SqliteJournal {
         self.ask(|r| Command::Attempt(id, timestamp, r))
     }
 
-    fn finish(&self, id: String, outcome: Outcome, settled: bool) {
+    fn finish(&self, id: String, outcome: Outcome, settled: bool) -> JournalFuture<'_, ()> {
         let json = serde_json::to_string(&outcome).unwrap_or_default();
-        if self.send(Command::Finish(id, json, settled)).is_err() {
-            tracing::warn!(
-                "journal closed: an outcome was not recorded (the operation stays in doubt)"
-            );
-        }
+        self.ask(|r| Command::Finish(id, json, settled, r))
     }
 
     fn settle_order(&self, merchant_id: String, order_id: String, trade: Trade) {
@@ -459,10 +455,12 @@ impl Writer {
                 Command::Attempt(id, ts, r) => {
                     pending.push(Pending::Unit(r, attempt(&tx, &id, ts).map_err(text)))
                 }
-                Command::Finish(id, json, settled) => {
-                    if let Err(e) = finish(&tx, &id, &json, settled, now) {
+                Command::Finish(id, json, settled, r) => {
+                    let result = finish(&tx, &id, &json, settled, now).map_err(text);
+                    if let Err(e) = &result {
                         tracing::warn!(error = %e, "journal: an outcome was not recorded");
                     }
+                    pending.push(Pending::Unit(r, result));
                 }
                 Command::SettleOrder(merchant, order, json) => {
                     if let Err(e) = tx.execute(
@@ -510,10 +508,12 @@ fn text(e: rusqlite::Error) -> String {
 fn reply_error(c: Command, e: &str) {
     let e = format!("the journal cannot be written: {e}");
     match c {
-        Command::Begin(_, _, r) | Command::Attempt(_, _, r) => drop(r.send(Err(e))),
+        Command::Begin(_, _, r) | Command::Attempt(_, _, r) | Command::Finish(_, _, _, r) => {
+            drop(r.send(Err(e)))
+        }
         Command::InDoubt(r) => drop(r.send(Err(e))),
         Command::Claim(_, r) | Command::Webhook(_, r) => drop(r.send(Err(e))),
-        Command::Finish(..) | Command::SettleOrder(..) => {
+        Command::SettleOrder(..) => {
             tracing::warn!(error = %e, "journal: an outcome was not recorded")
         }
     }

@@ -163,9 +163,9 @@ impl JournalEntry {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Outcome {
     /// The order as the gateway confirmed it.
-    Trade(Trade),
+    Trade(Box<Trade>),
     /// The refund as the gateway confirmed it.
-    Refund(Refund),
+    Refund(Box<Refund>),
     /// The gateway did not act on it, and never will: refused definitively, or not found
     /// once its last attempt can no longer be accepted.
     NotProcessed {
@@ -328,8 +328,12 @@ impl JournalCall {
         match (result, any) {
             (Ok(_), Some(v)) => {
                 if let Some(trade) = v.downcast_ref::<Trade>() {
-                    let settled = !(self.micropay && !trade.status.is_final());
-                    drop(backend.finish(self.id.clone(), Outcome::Trade(trade.clone()), settled));
+                    let settled = !self.micropay || trade.status.is_final();
+                    drop(backend.finish(
+                        self.id.clone(),
+                        Outcome::Trade(Box::new(trade.clone())),
+                        settled,
+                    ));
                     if settled && self.kind == OperationKind::Reversal {
                         if let Some(order_id) = trade.order_id.clone() {
                             backend.settle_order(
@@ -340,7 +344,11 @@ impl JournalCall {
                         }
                     }
                 } else if let Some(refund) = v.downcast_ref::<Refund>() {
-                    drop(backend.finish(self.id.clone(), Outcome::Refund(refund.clone()), true));
+                    drop(backend.finish(
+                        self.id.clone(),
+                        Outcome::Refund(Box::new(refund.clone())),
+                        true,
+                    ));
                 }
             }
             (Err(e), _) if !e.is_outcome_unknown() => drop(backend.finish(

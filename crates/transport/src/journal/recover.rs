@@ -153,7 +153,7 @@ impl Client {
                     refund_id: refund_id.clone(),
                 };
                 Ok(match self.execute(&query).await {
-                    Ok(refund) => RecoveryStatus::Settled(Outcome::Refund(refund)),
+                    Ok(refund) => RecoveryStatus::Settled(Outcome::Refund(Box::new(refund))),
                     Err(e) if e.is_signed_code(NOT_FOUND) => not_found("such refund"),
                     Err(e) => transient(&e),
                 })
@@ -167,7 +167,7 @@ impl Client {
                 let reversal = ReversalRequest::new(order, op.merchant_id.clone());
                 Ok(match self.execute(&reversal).await {
                     Ok(trade) if trade.status.is_final() => {
-                        RecoveryStatus::Settled(Outcome::Trade(trade))
+                        RecoveryStatus::Settled(Outcome::Trade(Box::new(trade)))
                     }
                     Ok(trade) => transient(&Error::validation(format!(
                         "the reversal answered status {}",
@@ -186,7 +186,7 @@ impl Client {
                 let past_deadline = op.deadline.is_none_or(|d| now >= d);
                 match self.execute(&query).await {
                     Ok(trade) if trade.status.is_final() => {
-                        Ok(RecoveryStatus::Settled(Outcome::Trade(trade)))
+                        Ok(RecoveryStatus::Settled(Outcome::Trade(Box::new(trade))))
                     }
                     Ok(trade) if micropay && op.kind == OperationKind::Pay => {
                         if !past_deadline {
@@ -212,16 +212,16 @@ impl Client {
                     Ok(trade) if op.kind == OperationKind::Close => {
                         let close = CloseRequest::new(order, op.merchant_id.clone());
                         Ok(match self.execute(&close).await {
-                            Ok(t) => RecoveryStatus::Settled(Outcome::Trade(t)),
+                            Ok(t) => RecoveryStatus::Settled(Outcome::Trade(Box::new(t))),
                             Err(e) if !e.is_outcome_unknown() => {
-                                RecoveryStatus::Settled(Outcome::Trade(trade))
+                                RecoveryStatus::Settled(Outcome::Trade(Box::new(trade)))
                             }
                             Err(e) => transient(&e),
                         })
                     }
                     // A PENDING QR or 3-D Secure order: the gateway has it, and its PAY's
                     // answer is what the caller would have had.
-                    Ok(trade) => Ok(RecoveryStatus::Settled(Outcome::Trade(trade))),
+                    Ok(trade) => Ok(RecoveryStatus::Settled(Outcome::Trade(Box::new(trade)))),
                     Err(e) if e.is_signed_code(NOT_FOUND) => {
                         let status = not_found("such order");
                         if micropay
@@ -254,7 +254,9 @@ impl Client {
     ) -> Result<Option<RecoveryStatus>, Error> {
         let reversal = ReversalRequest::new(order, merchant_id);
         Ok(Some(match self.execute(&reversal).await {
-            Ok(trade) if trade.status.is_final() => RecoveryStatus::Settled(Outcome::Trade(trade)),
+            Ok(trade) if trade.status.is_final() => {
+                RecoveryStatus::Settled(Outcome::Trade(Box::new(trade)))
+            }
             Ok(trade) => transient(&Error::validation(format!(
                 "the reversal answered status {}",
                 trade.status

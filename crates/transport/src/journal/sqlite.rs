@@ -360,7 +360,7 @@ impl super::Journal for SqliteJournal {
     }
 
     fn settle_order(&self, merchant_id: String, order_id: String, trade: Trade) {
-        let json = serde_json::to_string(&Outcome::Trade(trade)).unwrap_or_default();
+        let json = serde_json::to_string(&Outcome::Trade(Box::new(trade))).unwrap_or_default();
         let _ = self.send(Command::SettleOrder(merchant_id, order_id, json));
     }
 

@@ -358,6 +358,13 @@ async fn recovery_queries_a_charge_whose_answer_was_lost() {
         RecoveryStatus::Settled(Outcome::Trade(t)) => assert_eq!(t.status, Status::Success),
         other => panic!("{other:?}"),
     }
+    // Durable when recover() returns: a process that exits now leaves it settled (read
+    // from another connection, not through this journal's writer).
+    assert!(
+        all_rows(&path).iter().all(|r| r.1 == "settled"),
+        "{:?}",
+        all_rows(&path)
+    );
     assert_eq!(fixtures::charges(&sb, "o_lost"), Some(1));
     assert!(c.in_doubt().await.unwrap().is_empty());
 }

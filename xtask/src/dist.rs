@@ -284,6 +284,12 @@ fn crates(out: &Path) -> Result {
     banner("dist: crates");
     let version = crate::versions::workspace_version_of_repo()?;
     forget_stale_package_sources(&version)?;
+    // Verification builds live here, keyed by crate version only: a second run would reuse
+    // the first one's build of the same version.
+    let package_dir = target_dir().join("package");
+    if package_dir.exists() {
+        fs::remove_dir_all(&package_dir)?;
+    }
     let mut cmd = cargo();
     cmd.arg("package");
     for c in CRATES {

@@ -6,7 +6,7 @@ use crate::{Sandbox, SandboxConfig, TlsConfig};
 use std::io::Write as _;
 
 const USAGE: &str = "usage: tradepay-sandbox [--port N] [--host IP] [--access-no S] [--secret S] \
-[--webhook-secret whsec_...] [--seed N] [--tls-cert cert.pem --tls-key key.pem] \
+[--webhook-secret whsec_...] [--seed N] [--timestamp-window SECONDS] [--tls-cert cert.pem --tls-key key.pem] \
 [--webhook-ca ca.pem] [--max-connections N] [--read-timeout SECONDS] [--allow-remote]";
 
 fn parse(args: &[String]) -> Result<SandboxConfig, String> {
@@ -48,6 +48,14 @@ fn parse(args: &[String]) -> Result<SandboxConfig, String> {
                 config.max_connections = value
                     .parse()
                     .map_err(|_| format!("bad --max-connections {value}"))?
+            }
+            "--timestamp-window" => {
+                let secs: f64 = value
+                    .parse()
+                    .map_err(|_| format!("bad --timestamp-window {value}"))?;
+                config.timestamp_window =
+                    tradepay_types::duration::from_secs_f64("--timestamp-window", secs)
+                        .map_err(|e| e.to_string())?;
             }
             "--read-timeout" => {
                 let secs: f64 = value

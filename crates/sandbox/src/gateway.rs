@@ -11,7 +11,7 @@ use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::{Frame, SizeHint};
 use serde_json::{Map, Value};
-use tradepay_types::body::{IncomingRequest, TIMESTAMP_WINDOW_SECS};
+use tradepay_types::body::IncomingRequest;
 use tradepay_types::code;
 use tradepay_types::signing::SIGNATURE_HEADER;
 use tradepay_types::{
@@ -157,7 +157,7 @@ fn process(shared: &Shared, has_query: bool, body: &[u8], signature: Option<&[u8
         return auth(code::AUTH_BAD_SIGNATURE, Some(detail.into()));
     }
     let now = tradepay_types::time::now_unix();
-    if request.timestamp.abs_diff(now) > TIMESTAMP_WINDOW_SECS.unsigned_abs() {
+    if request.timestamp.abs_diff(now) > shared.timestamp_window_secs {
         return auth(
             code::AUTH_TIMESTAMP,
             Some(format!("the gateway's time is {now}")),

@@ -84,6 +84,9 @@ pub struct SandboxConfig {
     /// How long a client may take to send a request's headers, and then its body
     /// ([`DEFAULT_READ_TIMEOUT`]); a slower one is dropped (headers) or answered 408 (body).
     pub read_timeout: Duration,
+    /// How far a request's `timestamp` may be from the sandbox's clock (protocol §2:
+    /// 300 s). Tests of "too old to be accepted" set it lower so as not to wait 5 minutes.
+    pub timestamp_window: Duration,
 }
 
 /// The default of [`SandboxConfig::max_connections`].
@@ -109,6 +112,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("webhook_ca", &self.webhook_ca.as_ref().map(|_| "<pem>"))
             .field("max_connections", &self.max_connections)
             .field("read_timeout", &self.read_timeout)
+            .field("timestamp_window", &self.timestamp_window)
             .finish()
     }
 }
@@ -130,6 +134,9 @@ impl Default for SandboxConfig {
             webhook_ca: None,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             read_timeout: DEFAULT_READ_TIMEOUT,
+            timestamp_window: Duration::from_secs(
+                tradepay_types::body::TIMESTAMP_WINDOW_SECS.unsigned_abs(),
+            ),
         }
     }
 }

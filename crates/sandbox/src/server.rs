@@ -58,6 +58,7 @@ pub(crate) struct Shared {
     pub webhook_secret: WebhookSecret,
     pub webhook_secret_text: String,
     pub seed: u64,
+    pub timestamp_window_secs: u64,
     pub state: Mutex<State>,
     pub faults: Faults,
     pub deliverer: Deliverer,
@@ -226,6 +227,7 @@ pub(crate) async fn start(
         webhook_secret_text: webhook_secret.to_whsec(),
         webhook_secret,
         seed: config.seed,
+        timestamp_window_secs: config.timestamp_window.as_secs(),
         state: Mutex::new(State::new(url.clone(), access_no)),
         faults: Faults::default(),
         deliverer: Deliverer::new(

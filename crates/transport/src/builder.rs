@@ -14,6 +14,7 @@ use tradepay_types::{Secret, Stamp, StampSource};
 
 use crate::client::{Client, Config};
 use crate::error::Error;
+use crate::journal::{Journal, JournalHandle, SqliteJournal, DEFAULT_REPLAY_WINDOW};
 
 /// The default number of retries after the first attempt.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -50,6 +51,15 @@ pub struct ClientBuilder {
     backoff: Duration,
     max_backoff: Duration,
     pool_max_idle_per_host: usize,
+    journal: Option<JournalSpec>,
+    replay_window: Duration,
+}
+
+/// A journal to open at build(), or one already open.
+#[derive(Clone)]
+enum JournalSpec {
+    Url(String),
+    Backend(Arc<dyn Journal>),
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -91,6 +101,8 @@ impl Default for ClientBuilder {
             backoff: DEFAULT_BACKOFF,
             max_backoff: DEFAULT_MAX_BACKOFF,
             pool_max_idle_per_host: 32,
+            journal: None,
+            replay_window: DEFAULT_REPLAY_WINDOW,
         }
     }
 }
@@ -196,6 +208,30 @@ impl ClientBuilder {
         self
     }
 
+    /// Records every PAY, REFUND, REVERSAL, CLOSE and micropay in a durable journal before
+    /// it is sent (`sqlite:///path/to/tradepay.db`, or a path), for
+    /// [`Client::in_doubt`], [`Client::recover`] and [`Client::webhook_seen`]. Opened at
+    /// build(): a journal that cannot be opened fails build() with a validation error.
+    pub fn journal(mut self, url: impl Into<String>) -> Self {
+        self.journal = Some(JournalSpec::Url(url.into()));
+        self
+    }
+
+    /// Like [`ClientBuilder::journal`], with a journal already open (shared by several
+    /// clients, or another [`Journal`] implementation).
+    pub fn journal_backend(mut self, journal: Arc<dyn Journal>) -> Self {
+        self.journal = Some(JournalSpec::Backend(journal));
+        self
+    }
+
+    /// How long after its last attempt an operation the gateway does not know is taken as
+    /// never processed (the gateway's timestamp window, 300 s by default; protocol §2).
+    /// Set it lower only against a gateway whose window is lower (a test sandbox).
+    pub fn replay_window(mut self, window: Duration) -> Self {
+        self.replay_window = window;
+        self
+    }
+
     /// Checks the configuration and builds the client. Building needs no runtime; sending
     /// requests needs a Tokio runtime (with time and I/O enabled).
     pub fn build(self) -> Result<Client, Error> {
@@ -235,6 +271,15 @@ impl ClientBuilder {
         if self.deadline.is_some_and(|d| d.is_zero()) {
             return Err(Error::validation("deadline must be greater than zero"));
         }
+        check_duration("replay_window", self.replay_window)?;
+        let journal = match self.journal {
+            None => None,
+            Some(JournalSpec::Backend(j)) => Some(j),
+            Some(JournalSpec::Url(url)) => {
+                Some(Arc::new(SqliteJournal::open(&url)?) as Arc<dyn Journal>)
+            }
+        }
+        .map(|j| Arc::new(JournalHandle::new(j, self.replay_window)));
         let endpoint = endpoint(&base_url, self.allow_insecure_http)?;
         let user_agent = self
             .user_agent
@@ -277,6 +322,7 @@ impl ClientBuilder {
             stamps: self.stamps.unwrap_or_else(|| Arc::new(FastStamps)),
             backoff: self.backoff,
             max_backoff: self.max_backoff.max(self.backoff),
+            journal,
         }))
     }
 }

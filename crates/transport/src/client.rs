@@ -29,6 +29,7 @@ use tradepay_types::{
 
 use crate::builder::ClientBuilder;
 use crate::error::{Error, ErrorKind};
+use crate::journal::{JournalCall, JournalHandle, OperationKind};
 
 /// The most bytes of a response body the client reads (protocol §3).
 pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
@@ -54,6 +55,7 @@ pub(crate) struct Config {
     pub stamps: Arc<dyn StampSource>,
     pub backoff: Duration,
     pub max_backoff: Duration,
+    pub journal: Option<Arc<JournalHandle>>,
 }
 
 /// The gateway client. Cloning is cheap: clones share one connection pool and configuration.
@@ -152,8 +154,15 @@ impl Client {
         self.execute(&CloseRequest::new(order, merchant_id)).await
     }
 
+    pub(crate) fn journal_handle(&self) -> Option<&Arc<JournalHandle>> {
+        self.inner.journal.as_ref()
+    }
+
     /// Sends any operation with the client's retry policy and deadline.
-    pub async fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
+    pub async fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error>
+    where
+        O::Output: 'static,
+    {
         // The deadline was checked at build() (at most a day), so the sum cannot overflow;
         // `checked_add` keeps that true whatever the clock says.
         let until = self
@@ -181,7 +190,10 @@ impl Client {
         &self,
         op: &O,
         until: Option<Instant>,
-    ) -> Result<O::Output, Error> {
+    ) -> Result<O::Output, Error>
+    where
+        O::Output: 'static,
+    {
         let trans_type = op.trans_type();
         // Built and checked once: every attempt sends the same business parameters.
         let mut data = op.to_data().map_err(Error::from)?;
@@ -198,13 +210,21 @@ impl Client {
             elapsed_ms = Empty,
         );
         let call_span = span.clone();
+        // Money-moving calls are recorded before their first byte goes out (journal.md).
+        let mut journal = match (&self.inner.journal, OperationKind::of(&trans_type)) {
+            (Some(j), Some(kind)) => Some(j.call(kind, &data, until)),
+            _ => None,
+        };
         async move {
             let expect = Expect::of(&trans_type, &data);
             // The clock is read only for a subscriber that records the span.
             let started = (!call_span.is_disabled()).then(std::time::Instant::now);
             let result = self
-                .run::<O::Output>(&trans_type, &data, &expect, until)
+                .run::<O::Output>(&trans_type, &data, &expect, until, journal.as_mut())
                 .await;
+            if let Some(journal) = journal {
+                journal.finish(result.as_ref().map(|(v, _, _)| v));
+            }
             let span = &call_span;
             if let Some(started) = started {
                 span.record("elapsed_ms", started.elapsed().as_millis() as u64);
@@ -236,6 +256,7 @@ impl Client {
         data: &Map<String, Value>,
         expect: &Expect<'_>,
         until: Option<Instant>,
+        mut journal: Option<&mut JournalCall>,
     ) -> Result<(T, String, u32), Error> {
         let cfg = &*self.inner;
         let mut attempt: u32 = 0;
@@ -257,6 +278,14 @@ impl Client {
             }
             attempt += 1;
             let stamp = cfg.stamps.stamp();
+            if let Some(j) = journal.as_deref_mut() {
+                // Unrecorded, the attempt is not sent: nothing goes out that recovery
+                // could not find.
+                j.before_attempt(stamp.timestamp).await.map_err(|e| {
+                    e.with_attempts(attempt - 1)
+                        .with_outcome_unknown(maybe_processed)
+                })?;
+            }
             let body = encode_request(trans_type, &cfg.access_no, &stamp, data);
             let signature = cfg.secret.sign(&body);
             let span = tracing::debug_span!(

@@ -149,12 +149,27 @@ impl Client {
         req.to_data().map_err(Error::from)?;
         let guard = ReversalGuard::new(self, &req);
         let span = tracing::info_span!("tradepay.micropay", order_id = %req.order_id);
+        let order_key = self
+            .journal_handle()
+            .map(|_| (req.merchant_id.clone(), req.order_id.clone()));
         let result = self
             .micropay_flow(req, until, &guard)
             .instrument(span)
             .await;
         // The flow finished and reported (or reversed) whatever it sent.
         guard.set_armed(false);
+        if let (Some(journal), Some((merchant_id, order_id))) = (self.journal_handle(), order_key) {
+            // Its PAYs answered PENDING stay in doubt until the flow learns the end.
+            let last = match &result {
+                Ok(trade) => Some(trade),
+                Err(e) => e.trade(),
+            };
+            if let Some(trade) = last.filter(|t| t.status.is_final()) {
+                journal
+                    .backend
+                    .settle_order(merchant_id, order_id, trade.clone());
+            }
+        }
         result
     }
 

@@ -9,6 +9,7 @@ mod builder;
 mod client;
 mod error;
 mod flows;
+pub mod journal;
 pub mod webhook;
 
 pub use builder::{
@@ -18,3 +19,4 @@ pub use builder::{
 pub use client::{Client, MAX_RESPONSE_BYTES};
 pub use error::{Error, ErrorKind};
 pub use flows::{background_reversals, BACKGROUND_REVERSAL_BUDGET, MICROPAY_REVERSAL_BUDGET};
+pub use journal::{Journal, JournalEntry, Outcome, Recovery, RecoveryStatus, SqliteJournal};

@@ -18,8 +18,6 @@ fn hyper_server_features_are_not_in_the_clients_graph() {
             "tradepay-transport",
             "-e",
             "normal,features",
-            "--target",
-            "all",
             "--prefix",
             "none",
         ])

@@ -284,14 +284,14 @@ fn crates(out: &Path) -> Result {
     banner("dist: crates");
     let version = crate::versions::workspace_version_of_repo()?;
     forget_stale_package_sources(&version)?;
-    // Verification builds live here, keyed by crate version only: a second run would reuse
-    // the first one's build of the same version.
-    let package_dir = target_dir().join("package");
-    if package_dir.exists() {
-        fs::remove_dir_all(&package_dir)?;
-    }
+    // Cargo takes a registry crate of a given version to never change, so a verification
+    // build of the same version in the shared target dir would reuse the last run's build
+    // of our own crates. Verification gets a target dir of its own, from which our crates'
+    // builds are removed first (the dependencies' builds are kept).
+    let verify = target_dir().join("package-verify");
+    forget_own_builds(&verify.join("debug"))?;
     let mut cmd = cargo();
-    cmd.arg("package");
+    cmd.arg("package").arg("--target-dir").arg(&verify);
     for c in CRATES {
         cmd.args(["-p", c]);
     }
@@ -299,7 +299,7 @@ fn crates(out: &Path) -> Result {
     fs::create_dir_all(out)?;
     for c in CRATES {
         let name = format!("{c}-{version}.crate");
-        fs::copy(target_dir().join("package").join(&name), out.join(&name))?;
+        fs::copy(verify.join("package").join(&name), out.join(&name))?;
     }
     Ok(())
 }
@@ -328,6 +328,25 @@ fn forget_stale_package_sources(version: &str) -> Result {
             let unpacked = registry.path().join(format!("{c}-{version}"));
             if unpacked.is_dir() {
                 fs::remove_dir_all(&unpacked)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn forget_own_builds(profile: &Path) -> Result {
+    for sub in ["deps", ".fingerprint", "build"] {
+        let Ok(entries) = fs::read_dir(profile.join(sub)) else {
+            continue;
+        };
+        for entry in entries.filter_map(|e| e.ok()) {
+            let name = file_name(&entry.path());
+            if name.starts_with("tradepay") || name.starts_with("libtradepay") {
+                if entry.path().is_dir() {
+                    fs::remove_dir_all(entry.path())?;
+                } else {
+                    fs::remove_file(entry.path())?;
+                }
             }
         }
     }
@@ -437,8 +456,6 @@ pub fn test() -> Result {
         .command("node")
         .arg("quickstart.mjs")
         .current_dir(&project))?;
-
-    sandbox_command(env.command_at(&project.join("node_modules/.bin/tradepay-sandbox")))?;
 
     // Without its platform package, the loader says which package is missing.
     let bare = work.join("node-without-platform");

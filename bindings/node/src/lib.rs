@@ -20,5 +20,5 @@ mod sandbox;
 mod webhooks;
 
 pub use client::{test_panic_async, test_panic_sync, NativeClient};
-pub use sandbox::{sandbox_cli, start_sandbox, NativeSandbox};
+pub use sandbox::{start_sandbox, NativeSandbox};
 pub use webhooks::verify_webhook;

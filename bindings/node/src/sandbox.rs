@@ -228,11 +228,3 @@ impl NativeSandbox {
         guarded(stop, false).await.map_err(napi_err)
     }
 }
-
-/// The `tradepay-sandbox` command (`sandbox-cli.js`): runs the Rust command with `args` on
-/// the calling thread until SIGINT or SIGTERM and returns its exit code.
-#[napi(js_name = "sandboxCli")]
-pub fn sandbox_cli(args: Vec<String>) -> napi::Result<u32> {
-    sync_guard(|| -> Result<u32, Failure> { Ok(u32::from(tradepay_sandbox::cli::run(&args))) })
-        .map_err(napi_err)
-}

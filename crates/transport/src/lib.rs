@@ -14,7 +14,7 @@ pub mod webhook;
 
 pub use builder::{
     ClientBuilder, DEFAULT_BACKOFF, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BACKOFF,
-    DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT,
+    DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MAX_RETRIES,
 };
 pub use client::{Client, MAX_RESPONSE_BYTES};
 pub use error::{Error, ErrorKind};

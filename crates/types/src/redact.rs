@@ -1,7 +1,7 @@
 //! Masking of card data, auth codes, tokens and secrets in `Debug` output.
 //!
 //! A `Debug` of a request body or an envelope ends up in logs and panic messages, so every
-//! `Debug` that prints raw JSON prints it through [`Redacted`].
+//! `Debug` that prints raw JSON prints it through `Redacted`.
 
 use std::fmt;
 

@@ -303,15 +303,7 @@ impl MethodDataRef<'_> {
                 exp_month,
                 exp_year,
                 cvc,
-            } => PaymentMethodData {
-                card: Some(CardData {
-                    number: number.into(),
-                    exp_month: exp_month.into(),
-                    exp_year: exp_year.into(),
-                    cvc: cvc.into(),
-                }),
-                micropay: None,
-            },
+            } => PaymentMethodData::card(number, exp_month, exp_year, cvc),
             MethodDataRef::Micropay { auth_code } => PaymentMethodData {
                 card: None,
                 micropay: Some(MicropayData {

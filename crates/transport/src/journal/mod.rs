@@ -195,7 +195,9 @@ pub trait Journal: Send + Sync + 'static {
     /// The record must be queued when this returns, in order with later calls of this
     /// journal; the future resolves once it is durable. A call's own outcome is not waited
     /// for (lost in a crash, the operation stays in doubt and is queried); recovery's is,
-    /// so that a recoverer that exits leaves nothing another would settle again.
+    /// so that a recoverer that exits leaves nothing another would settle again. Dropping
+    /// the journal waits (bounded) for what is queued, so a client dropped cleanly leaves
+    /// its outcomes written.
     fn finish(&self, id: String, outcome: Outcome, settled: bool) -> JournalFuture<'_, ()>;
     /// Settles the in-doubt PAYs of an order that this owner made, with the order a later
     /// QUERY or REVERSAL confirmed final (micropay's flow). Not waited for.

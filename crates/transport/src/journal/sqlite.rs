@@ -44,6 +44,28 @@ pub struct SqliteJournal {
     owner: Owner,
     path: PathBuf,
     tx: Mutex<Option<mpsc::Sender<Command>>>,
+    /// Disconnects when the writer thread ends, so that a drop can wait for it.
+    writer_done: Mutex<Option<mpsc::Receiver<()>>>,
+}
+
+/// How long dropping a journal waits for the records already queued to be written.
+const DRAIN_BOUND: Duration = Duration::from_secs(5);
+
+impl Drop for SqliteJournal {
+    fn drop(&mut self) {
+        // A dropped client's last outcomes are queued, not yet written: waiting for them
+        // means a journal opened next (by this process or another) sees them, instead of
+        // finding the operations in doubt and querying them again.
+        self.close();
+        let done = self
+            .writer_done
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(done) = done {
+            let _ = done.recv_timeout(DRAIN_BOUND);
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteJournal {
@@ -286,6 +308,7 @@ impl SqliteJournal {
             }
         }
         let (tx, rx) = mpsc::channel();
+        let (done_tx, done_rx) = mpsc::channel::<()>();
         let writer = Writer {
             conn,
             path: path.clone(),
@@ -294,12 +317,16 @@ impl SqliteJournal {
         };
         std::thread::Builder::new()
             .name("tradepay-journal".into())
-            .spawn(move || writer.run(rx))
+            .spawn(move || {
+                writer.run(rx);
+                drop(done_tx);
+            })
             .map_err(|e| journal_error(format!("cannot start the journal's writer: {e}")))?;
         Ok(SqliteJournal {
             owner,
             path,
             tx: Mutex::new(Some(tx)),
+            writer_done: Mutex::new(Some(done_rx)),
         })
     }
 

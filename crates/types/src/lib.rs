@@ -11,6 +11,7 @@ pub mod body;
 pub mod code;
 pub mod currency;
 pub mod depth;
+pub mod describe;
 pub mod duration;
 pub mod envelope;
 pub mod error;

@@ -1,0 +1,311 @@
+//! A description of the API's protocol facts (enums and result models), as data.
+//!
+//! `cargo xtask codegen` reads it to write the typed surfaces of the bindings (`_enums.py`,
+//! `_native.pyi`, `index.d.ts`) and the tables of docs/api.md, so each fact is written once.
+//! Enum values are not restated here: they come from each enum's `KNOWN`. Model fields are
+//! listed here (Rust has no reflection), and a test checks that they are exactly the wire
+//! fields of the serde structs, so the list cannot drift from the types.
+
+use crate::open_enum::{
+    EventType, NextActionType, PaymentMethod, PaymentMode, RefundStatus, Status, TradeStatus,
+    TransType,
+};
+
+/// An open enum of the protocol: a binding offers its known values and keeps any other.
+#[derive(Debug, Clone)]
+pub struct EnumDesc {
+    /// The class / type name in every language.
+    pub name: &'static str,
+    /// One line of documentation.
+    pub doc: &'static str,
+    /// The wire values this version knows, in order.
+    pub values: Vec<&'static str>,
+}
+
+fn values<T>(known: &'static [T], as_str: fn(&'static T) -> &'static str) -> Vec<&'static str> {
+    known.iter().map(as_str).collect()
+}
+
+/// The enums every binding exposes, with the values of their `KNOWN`.
+pub fn enums() -> Vec<EnumDesc> {
+    vec![
+        EnumDesc {
+            name: "Status",
+            doc: "`status` of an order or refund: PENDING, then SUCCESS, FAILED or (orders only) CLOSED.",
+            values: values(Status::KNOWN, Status::as_str),
+        },
+        EnumDesc {
+            name: "TradeStatus",
+            doc: "`trade_status`: where the payment stands.",
+            values: values(TradeStatus::KNOWN, TradeStatus::as_str),
+        },
+        EnumDesc {
+            name: "RefundStatus",
+            doc: "`refund_status`: how much of an order is refunded.",
+            values: values(RefundStatus::KNOWN, RefundStatus::as_str),
+        },
+        EnumDesc {
+            name: "PaymentMode",
+            doc: "`payment_mode` of a card payment: `subscription` collects card data and returns `payment_token`; `recurring_payment` pays with it.",
+            values: values(PaymentMode::KNOWN, PaymentMode::as_str),
+        },
+        EnumDesc {
+            name: "PaymentMethod",
+            doc: "`payment_method`: how the customer pays.",
+            values: values(PaymentMethod::KNOWN, PaymentMethod::as_str),
+        },
+        EnumDesc {
+            name: "NextActionType",
+            doc: "`next_action.type`: the kind of action the customer must take.",
+            values: values(NextActionType::KNOWN, NextActionType::as_str),
+        },
+        EnumDesc {
+            name: "EventType",
+            doc: "The `type` of a webhook event.",
+            values: values(EventType::KNOWN, EventType::as_str),
+        },
+    ]
+}
+
+/// The operations of the protocol (`transType`), from [`TransType::KNOWN`].
+pub fn trans_types() -> Vec<&'static str> {
+    values(TransType::KNOWN, TransType::as_str)
+}
+
+/// The type of a model field, independent of the language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ty {
+    /// A string (decimal amounts and RFC 3339 times included).
+    Str,
+    /// A boolean.
+    Bool,
+    /// One of [`enums`], by name; open to unknown values.
+    Enum(&'static str),
+    /// One of [`models`], by name.
+    Model(&'static str),
+    /// A string-to-string map (metadata).
+    StrMap,
+    /// A webhook event's data: a Trade, a Refund, or raw JSON for an unknown type.
+    EventData,
+}
+
+/// One field of a result model.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldDesc {
+    /// The wire name (the same in every language).
+    pub name: &'static str,
+    /// Its type.
+    pub ty: Ty,
+    /// True when always present.
+    pub required: bool,
+    /// False for a value computed from the wire fields (a property, not serialized).
+    pub wire: bool,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+/// A result model.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelDesc {
+    /// The class / interface name.
+    pub name: &'static str,
+    /// One line of documentation.
+    pub doc: &'static str,
+    /// Its fields, in wire order.
+    pub fields: &'static [FieldDesc],
+    /// Python offers `to_dict()`.
+    pub to_dict: bool,
+    /// Python offers `from_dict()` and pickling by `__reduce__`.
+    pub from_dict: bool,
+    /// Python pickles it by `__reduce__`.
+    pub reduce: bool,
+}
+
+const fn f(name: &'static str, ty: Ty, doc: &'static str) -> FieldDesc {
+    FieldDesc { name, ty, required: false, wire: true, doc }
+}
+const fn req(name: &'static str, ty: Ty, doc: &'static str) -> FieldDesc {
+    FieldDesc { name, ty, required: true, wire: true, doc }
+}
+const fn computed(name: &'static str, ty: Ty, required: bool, doc: &'static str) -> FieldDesc {
+    FieldDesc { name, ty, required, wire: false, doc }
+}
+
+use Ty::{Bool, Enum, EventData as Data, Model, Str, StrMap};
+
+/// The result models, in dependency order.
+pub const MODELS: &[ModelDesc] = &[
+    ModelDesc {
+        name: "PaymentError",
+        doc: "Why a payment failed (`last_payment_error`).",
+        fields: &[
+            f("code", Str, "Machine-readable reason, such as `card_declined`; absent when the gateway gave none."),
+            f("message", Str, "Human-readable reason; absent when the gateway gave none."),
+        ],
+        to_dict: true,
+        from_dict: false,
+        reduce: false,
+    },
+    ModelDesc {
+        name: "NextActionRedirect",
+        doc: "Where a `redirect` next action sends the customer.",
+        fields: &[f("url", Str, "The page the customer's browser opens (or the QR code's content).")],
+        to_dict: false,
+        from_dict: false,
+        reduce: false,
+    },
+    ModelDesc {
+        name: "NextAction",
+        doc: "What the customer must do before the order can become final.",
+        fields: &[
+            req("type", Enum("NextActionType"), "The kind of action; `redirect` today."),
+            f("redirect", Model("NextActionRedirect"), "Where the redirect sends the customer; set for `redirect`."),
+            computed("redirect_url", Str, false, "`redirect.url`, when set."),
+        ],
+        to_dict: true,
+        from_dict: false,
+        reduce: false,
+    },
+    ModelDesc {
+        name: "Trade",
+        doc: "An order (protocol §5) with its `status`. Absent fields are not applicable.",
+        fields: &[
+            req("status", Enum("Status"), "`PENDING`, `SUCCESS`, `FAILED` or `CLOSED`. Always set."),
+            f("trade_id", Str, "The gateway's transaction ID."),
+            f("access_no", Str, "The access party the order belongs to."),
+            f("merchant_id", Str, "The merchant the order belongs to."),
+            f("order_id", Str, "The caller's order ID, unique per merchant."),
+            f("amount", Str, "Two decimals."),
+            f("currency", Str, "The ISO 4217 code (uppercase, such as `EUR`)."),
+            f("customer_id", Str, "The caller's customer ID, as sent."),
+            f("paid_at", Str, "When the payment succeeded, RFC 3339 UTC (`2026-11-21T22:18:46Z`); absent until it has."),
+            f("metadata", StrMap, "The caller's metadata, as sent."),
+            f("last_payment_error", Model("PaymentError"), "Why the payment failed; set when it failed."),
+            f("next_action", Model("NextAction"), "What the customer must do; set while the customer must act, absent once the order is final."),
+            f("last_trans_id", Str, "The gateway's ID of the latest transaction on the order."),
+            f("payment_mode", Enum("PaymentMode"), "`subscription` or `recurring_payment`, for cards; absent for a one-off payment."),
+            f("payment_token", Str, "The token of a subscription: returned by a successful `subscription` payment, it pays the renewals. It can charge the customer again: keep it secret."),
+            f("payment_method", Enum("PaymentMethod"), "`card`, `qr` or `micropay`."),
+            f("payment_channel", Str, "The channel that processed the payment."),
+            f("return_url", Str, "Where the customer's browser returns after a redirect."),
+            f("trade_status", Enum("TradeStatus"), "Where the payment stands. A CLOSED order keeps the value it had when closed."),
+            f("txn_time", Str, "When the caller started the operation, RFC 3339 UTC."),
+            f("created_at", Str, "When the gateway created the order, RFC 3339 UTC."),
+            f("refund_status", Enum("RefundStatus"), "How much of the order is refunded."),
+            f("total_refunded_amount", Str, "The sum of the successful refunds, two decimals (`0.00` if none)."),
+            computed("redirect_url", Str, false, "`next_action.redirect.url`, when set."),
+            computed("is_final", Bool, true, "True for SUCCESS, FAILED and CLOSED."),
+        ],
+        to_dict: true,
+        from_dict: true,
+        reduce: true,
+    },
+    ModelDesc {
+        name: "Refund",
+        doc: "A refund (protocol §6).",
+        fields: &[
+            req("status", Enum("Status"), "`PENDING`, `SUCCESS` or `FAILED`. Always set."),
+            f("refund_id", Str, "The caller's refund ID, unique per merchant."),
+            f("trade_id", Str, "The refunded order's transaction ID."),
+            f("order_id", Str, "The refunded order's ID."),
+            f("amount", Str, "The refunded amount, two decimals."),
+            f("currency", Str, "The order's currency, an ISO 4217 code."),
+            f("reason", Str, "The caller's reason, as sent."),
+            f("created_at", Str, "When the refund was created, RFC 3339 UTC."),
+            f("refunded_at", Str, "When the refund succeeded, RFC 3339 UTC; absent until it has."),
+            computed("is_final", Bool, true, "True for SUCCESS and FAILED."),
+        ],
+        to_dict: true,
+        from_dict: true,
+        reduce: true,
+    },
+    ModelDesc {
+        name: "Event",
+        doc: "A verified webhook delivery.",
+        fields: &[
+            req("id", Str, "`webhook-id`: the same on every retry; drop duplicates by it."),
+            req("type", Enum("EventType"), "`trade.succeeded`, …; the type of `data`."),
+            req("timestamp", Str, "The body's RFC 3339 timestamp."),
+            req("data", Data, "The order (`trade.*`) or refund (`refund.*`); raw JSON for an unknown type."),
+        ],
+        to_dict: true,
+        from_dict: false,
+        reduce: true,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map, Value};
+
+    fn sample(ty: Ty) -> Value {
+        match ty {
+            Str => json!("10.00"),
+            Bool => json!(true),
+            Enum(name) => {
+                let e = enums().into_iter().find(|e| e.name == name).unwrap();
+                json!(e.values[0])
+            }
+            StrMap => json!({"k": "v"}),
+            Model(name) => full(name),
+            Data => json!({"status": "SUCCESS"}),
+        }
+    }
+
+    fn full(name: &str) -> Value {
+        let model = MODELS.iter().find(|m| m.name == name).unwrap();
+        let mut object = Map::new();
+        for field in model.fields.iter().filter(|f| f.wire) {
+            object.insert(field.name.into(), sample(field.ty));
+        }
+        Value::Object(object)
+    }
+
+    fn keys(value: &Value) -> Vec<String> {
+        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    /// Every described field survives a round trip through the serde struct (so it exists
+    /// with that name), and the struct writes no field the description lacks; an empty
+    /// object is refused or yields only the required fields.
+    fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(name: &str) {
+        let described = full(name);
+        let value: T = serde_json::from_value(described.clone()).unwrap();
+        let back = serde_json::to_value(&value).unwrap();
+        assert_eq!(keys(&back), keys(&described), "fields of {name}");
+        let model = MODELS.iter().find(|m| m.name == name).unwrap();
+        for field in model.fields.iter().filter(|f| f.wire && !f.required) {
+            let mut without = described.as_object().unwrap().clone();
+            without.remove(field.name);
+            let value: T = serde_json::from_value(Value::Object(without)).unwrap();
+            let back = serde_json::to_value(&value).unwrap();
+            assert!(back.get(field.name).is_none(), "{name}.{} is optional", field.name);
+        }
+    }
+
+    #[test]
+    fn models_match_the_serde_structs() {
+        round_trip::<crate::PaymentError>("PaymentError");
+        round_trip::<crate::NextActionRedirect>("NextActionRedirect");
+        round_trip::<crate::NextAction>("NextAction");
+        round_trip::<crate::Trade>("Trade");
+        round_trip::<crate::Refund>("Refund");
+    }
+
+    #[test]
+    fn every_enum_type_named_exists() {
+        let names: Vec<_> = enums().iter().map(|e| e.name).collect();
+        for model in MODELS {
+            for field in model.fields {
+                match field.ty {
+                    Enum(e) => assert!(names.contains(&e), "{e}"),
+                    Model(m) => assert!(MODELS.iter().any(|x| x.name == m), "{m}"),
+                    _ => {}
+                }
+            }
+        }
+    }
+}

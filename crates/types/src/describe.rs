@@ -122,13 +122,31 @@ pub struct ModelDesc {
 }
 
 const fn f(name: &'static str, ty: Ty, doc: &'static str) -> FieldDesc {
-    FieldDesc { name, ty, required: false, wire: true, doc }
+    FieldDesc {
+        name,
+        ty,
+        required: false,
+        wire: true,
+        doc,
+    }
 }
 const fn req(name: &'static str, ty: Ty, doc: &'static str) -> FieldDesc {
-    FieldDesc { name, ty, required: true, wire: true, doc }
+    FieldDesc {
+        name,
+        ty,
+        required: true,
+        wire: true,
+        doc,
+    }
 }
 const fn computed(name: &'static str, ty: Ty, required: bool, doc: &'static str) -> FieldDesc {
-    FieldDesc { name, ty, required, wire: false, doc }
+    FieldDesc {
+        name,
+        ty,
+        required,
+        wire: false,
+        doc,
+    }
 }
 
 use Ty::{Bool, Enum, EventData as Data, Model, Str, StrMap};
@@ -282,7 +300,11 @@ mod tests {
             without.remove(field.name);
             let value: T = serde_json::from_value(Value::Object(without)).unwrap();
             let back = serde_json::to_value(&value).unwrap();
-            assert!(back.get(field.name).is_none(), "{name}.{} is optional", field.name);
+            assert!(
+                back.get(field.name).is_none(),
+                "{name}.{} is optional",
+                field.name
+            );
         }
     }
 

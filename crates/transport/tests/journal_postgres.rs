@@ -308,3 +308,49 @@ async fn webhook_seen_handles_concurrent_duplicates_once() {
     assert_eq!(first.len(), 8, "{first:?}");
     assert!(first.values().all(|n| *n == 1), "{first:?}");
 }
+
+/// A slow owner whose lease lapsed and whose operation was taken over must not send it
+/// again: its next attempt is refused (before sending), and the recoverer owns it.
+#[tokio::test]
+async fn an_owner_whose_operation_was_taken_over_cannot_attempt_it_again() {
+    use tradepay_transport::journal::{NewOperation, OperationKind};
+    use tradepay_transport::{Journal, PostgresJournal};
+    let Some(url) = database("fence").await else {
+        return;
+    };
+    let slow = PostgresJournal::open(&url).unwrap();
+    let op = NewOperation {
+        id: "op_fence".into(),
+        kind: OperationKind::Pay,
+        merchant_id: "m_1".into(),
+        order_id: Some("o_fence".into()),
+        trade_id: None,
+        refund_id: None,
+        payment_method: Some("card".into()),
+        amount: Some("1.00".into()),
+        currency: Some("USD".into()),
+        digest: "d".into(),
+        created_at: 1,
+        deadline: None,
+    };
+    slow.begin(op, 100).await.unwrap();
+    slow.attempt("op_fence".into(), 101).await.unwrap();
+    let recoverer = PostgresJournal::open(&url).unwrap();
+    assert!(!recoverer.claim("op_fence".into()).await.unwrap(), "lease alive");
+    raw(&url)
+        .await
+        .execute(
+            "UPDATE tradepay_leases SET expires_at = now() - interval '1 second'
+             WHERE instance = $1",
+            &[&slow.owner().instance],
+        )
+        .await
+        .unwrap();
+    assert!(recoverer.claim("op_fence".into()).await.unwrap());
+    let e = slow.attempt("op_fence".into(), 102).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation);
+    assert!(e.message().contains("no longer this process's"), "{e}");
+    let entries = recoverer.in_doubt().await.unwrap();
+    assert_eq!(entries[0].attempt_timestamps, vec![100, 101]);
+    assert_eq!(entries[0].owner.instance, recoverer.owner().instance);
+}

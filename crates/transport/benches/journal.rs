@@ -3,7 +3,6 @@
 //! ratios to "no journal". Nothing asserted: it prints what it measured.
 
 #[path = "../tests/fixtures/mod.rs"]
-#[allow(dead_code)]
 mod fixtures;
 
 use std::time::{Duration, Instant};

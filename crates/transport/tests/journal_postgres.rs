@@ -336,7 +336,10 @@ async fn an_owner_whose_operation_was_taken_over_cannot_attempt_it_again() {
     slow.begin(op, 100).await.unwrap();
     slow.attempt("op_fence".into(), 101).await.unwrap();
     let recoverer = PostgresJournal::open(&url).unwrap();
-    assert!(!recoverer.claim("op_fence".into()).await.unwrap(), "lease alive");
+    assert!(
+        !recoverer.claim("op_fence".into()).await.unwrap(),
+        "lease alive"
+    );
     raw(&url)
         .await
         .execute(

@@ -41,6 +41,15 @@ pub fn run(args: &[String]) -> Result {
             client_callgrind()?;
         }
     }
+    if want("journal") {
+        crate::util::banner("bench: card PAYs, no journal vs SQLite vs PostgreSQL");
+        let pg = crate::postgres::start()?;
+        crate::util::run(
+            cargo()
+                .args(["bench", "-p", "tradepay-transport", "--bench", "journal"])
+                .env("TRADEPAY_BENCH_POSTGRES", &pg.url),
+        )?;
+    }
     if want("python") {
         crate::util::banner("bench: Python package vs requests, httpx, aiohttp");
         crate::python::bench()?;

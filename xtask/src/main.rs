@@ -12,6 +12,7 @@ mod docs;
 mod fuzz;
 mod node;
 mod platform;
+mod postgres;
 mod python;
 mod rust;
 mod soak;

@@ -26,6 +26,9 @@ pub fn test() -> Result {
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]);
     exclude_bindings(&mut cmd);
+    // The PostgreSQL journal's tests run against a throwaway server, stopped afterwards.
+    let pg = crate::postgres::start()?;
+    cmd.env("TRADEPAY_TEST_POSTGRES", &pg.url);
     run(&mut cmd)
 }
 

@@ -14,7 +14,7 @@ use tradepay_types::{Secret, Stamp, StampSource};
 
 use crate::client::{Client, Config};
 use crate::error::Error;
-use crate::journal::{Journal, JournalHandle, SqliteJournal, DEFAULT_REPLAY_WINDOW};
+use crate::journal::{Journal, JournalHandle, DEFAULT_REPLAY_WINDOW};
 
 /// The default number of retries after the first attempt.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -275,9 +275,7 @@ impl ClientBuilder {
         let journal = match self.journal {
             None => None,
             Some(JournalSpec::Backend(j)) => Some(j),
-            Some(JournalSpec::Url(url)) => {
-                Some(Arc::new(SqliteJournal::open(&url)?) as Arc<dyn Journal>)
-            }
+            Some(JournalSpec::Url(url)) => Some(crate::journal::open_url(&url)?),
         }
         .map(|j| Arc::new(JournalHandle::new(j, self.replay_window)));
         let endpoint = endpoint(&base_url, self.allow_insecure_http)?;

@@ -19,4 +19,6 @@ pub use builder::{
 pub use client::{Client, MAX_RESPONSE_BYTES};
 pub use error::{Error, ErrorKind};
 pub use flows::{background_reversals, BACKGROUND_REVERSAL_BUDGET, MICROPAY_REVERSAL_BUDGET};
-pub use journal::{Journal, JournalEntry, Outcome, Recovery, RecoveryStatus, SqliteJournal};
+pub use journal::{
+    Journal, JournalEntry, Outcome, PostgresJournal, Recovery, RecoveryStatus, SqliteJournal,
+};

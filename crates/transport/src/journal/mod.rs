@@ -5,6 +5,7 @@
 //! See `docs/journal.md` for the design: record before send, group commit, the 300 s rule
 //! and the liveness of owners.
 
+mod postgres;
 mod recover;
 mod sqlite;
 
@@ -22,6 +23,7 @@ use tradepay_types::{Refund, Trade, TransType};
 
 use crate::error::Error;
 
+pub use postgres::PostgresJournal;
 pub use recover::{Recovery, RecoveryStatus};
 pub use sqlite::SqliteJournal;
 
@@ -176,8 +178,8 @@ pub enum Outcome {
     },
 }
 
-/// A storage for the journal. [`SqliteJournal`] is the embedded one; others (PostgreSQL)
-/// implement the same trait.
+/// A storage for the journal. [`SqliteJournal`] is the embedded one, [`PostgresJournal`]
+/// the one several hosts share.
 ///
 /// Writes that come before a send ([`Journal::begin`], [`Journal::attempt`]) must be
 /// durable when their future resolves; [`Journal::finish`] only enqueues (an outcome
@@ -382,6 +384,16 @@ fn unwritable(e: Error) -> Error {
     journal_error(format!(
         "the journal could not record the call, so it was not sent: {e}"
     ))
+}
+
+/// Opens the journal a URL names: `postgres://` / `postgresql://` is PostgreSQL, anything
+/// else SQLite.
+pub(crate) fn open_url(url: &str) -> Result<Arc<dyn Journal>, Error> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresJournal::open(url)?))
+    } else {
+        Ok(Arc::new(SqliteJournal::open(url)?))
+    }
 }
 
 pub(crate) fn journal_error(message: impl Into<String>) -> Error {

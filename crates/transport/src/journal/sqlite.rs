@@ -82,7 +82,7 @@ impl std::fmt::Debug for SqliteJournal {
 fn parse_url(url: &str) -> Result<(PathBuf, Duration), Error> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Err(journal_error(
-            "PostgreSQL journals are not supported by this build yet; use sqlite:///path",
+            "a PostgreSQL URL: open it with PostgresJournal (or ClientBuilder::journal)",
         ));
     }
     let rest = url

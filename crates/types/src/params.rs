@@ -8,9 +8,17 @@
 //! unknown key there is almost always a misspelt option that would otherwise be dropped
 //! silently (`notifyUrl` sending no webhook).
 
+use std::time::Duration;
+
 use serde_json::{Map, Value};
 
 use crate::{Error, OrderRef, PayRequest, QueryRequest, RefundQueryRequest, RefundRequest};
+
+/// How long `wait_final` waits when the caller names no timeout (api.md's examples).
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(60);
+
+/// When a micropay reverses, when the caller names no deadline (api.md's examples).
+pub const DEFAULT_MICROPAY_DEADLINE: Duration = Duration::from_secs(30);
 
 /// The parameters of PAY.
 pub const PAY: &[&str] = &[

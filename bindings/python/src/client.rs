@@ -8,11 +8,9 @@ use std::time::Duration;
 use arc_swap::ArcSwapOption;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use tradepay_transport as transport;
-use tradepay_types::{
-    OrderRef, PayRequest, PaymentMethod, PaymentMethodData, PaymentMode, Refund, RefundRequest,
-    Trade,
-};
+use tradepay_types::{params, OrderRef, PayRequest, Refund, RefundRequest, Trade};
 
 use crate::completer;
 use crate::convert;
@@ -40,7 +38,11 @@ impl From<&transport::Error> for ErrorInfo {
         };
         ErrorInfo {
             class,
-            message: e.message().to_owned(),
+            // The gateway's own words for an API error (api.md); the field for a rule.
+            message: errors::field_message(
+                e.field().filter(|_| e.kind() == K::Validation),
+                e.message(),
+            ),
             code: e.code().map(str::to_owned),
             trace_id: e.trace_id().map(str::to_owned),
             http_status: e.http_status(),
@@ -318,42 +320,9 @@ where
     })
 }
 
-fn opt_enum<T>(value: Option<String>, from: fn(&str) -> T) -> Option<T> {
-    value.map(|v| from(&v))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn pay_request(
-    merchant_id: String,
-    order_id: String,
-    amount: &Bound<'_, PyAny>,
-    currency: String,
-    payment_method: Option<String>,
-    return_url: Option<String>,
-    payment_method_data: Option<&Bound<'_, PyAny>>,
-    customer_id: Option<String>,
-    metadata: Option<&Bound<'_, PyAny>>,
-    notify_url: Option<String>,
-    payment_mode: Option<String>,
-    payment_token: Option<String>,
-) -> PyResult<PayRequest> {
-    Ok(PayRequest {
-        merchant_id,
-        order_id,
-        amount: convert::amount(amount)?,
-        currency,
-        payment_method: opt_enum(payment_method, PaymentMethod::from_wire),
-        customer_id,
-        metadata: metadata.map(convert::metadata).transpose()?,
-        return_url,
-        notify_url,
-        payment_mode: opt_enum(payment_mode, PaymentMode::from_wire),
-        payment_token,
-        txn_time: None,
-        payment_method_data: payment_method_data
-            .map(convert::payment_method_data)
-            .transpose()?,
-    })
+/// The order and merchant of QUERY, REVERSAL, CLOSE and `wait_final`, by the core's parser.
+fn order(py: Python<'_>, params: Option<&Bound<'_, PyDict>>) -> PyResult<(OrderRef, String)> {
+    params::order(&convert::params(params)?).map_err(|e| errors::raise(py, e))
 }
 
 /// Generates the methods both clients have; `$run` decides blocking or awaitable.
@@ -383,137 +352,77 @@ macro_rules! client_methods {
             }
 
             /// Creates a payment (PAY). Idempotent by `order_id`.
-            #[pyo3(signature = (*, merchant_id, order_id, amount, currency, payment_method, return_url = None, payment_method_data = None, customer_id = None, metadata = None, notify_url = None, payment_mode = None, payment_token = None))]
-            #[allow(clippy::too_many_arguments)]
-            fn pay<'py>(
-                &self,
-                py: Python<'py>,
-                merchant_id: String,
-                order_id: String,
-                amount: &Bound<'py, PyAny>,
-                currency: String,
-                payment_method: String,
-                return_url: Option<String>,
-                payment_method_data: Option<&Bound<'py, PyAny>>,
-                customer_id: Option<String>,
-                metadata: Option<&Bound<'py, PyAny>>,
-                notify_url: Option<String>,
-                payment_mode: Option<String>,
-                payment_token: Option<String>,
-            ) -> PyResult<$ret> {
+            #[pyo3(signature = (**params))]
+            fn pay<'py>(&self, py: Python<'py>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
                 errors::guard(py, false, || {
-                    let req = pay_request(
-                        merchant_id, order_id, amount, currency, Some(payment_method), return_url,
-                        payment_method_data, customer_id, metadata, notify_url, payment_mode, payment_token,
-                    )?;
+                    let req = params::pay(convert::params(params)?).map_err(|e| errors::raise(py, e))?;
                     $run(py, &self.core, Call::Pay(Box::new(req)))
                 })
             }
 
             /// Reads an order (QUERY) by `trade_id` or `order_id`.
-            #[pyo3(signature = (*, merchant_id, trade_id = None, order_id = None))]
-            fn query<'py>(&self, py: Python<'py>, merchant_id: String, trade_id: Option<String>, order_id: Option<String>) -> PyResult<$ret> {
+            #[pyo3(signature = (**params))]
+            fn query<'py>(&self, py: Python<'py>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
                 errors::guard(py, false, || {
-                    let order = convert::order_ref(py, trade_id, order_id)?;
-                    $run(py, &self.core, Call::Query(order, merchant_id))
+                    let (order, merchant) = order(py, params)?;
+                    $run(py, &self.core, Call::Query(order, merchant))
                 })
             }
 
             /// Refunds part or all of a paid order (REFUND). Idempotent by `refund_id`.
-            #[pyo3(signature = (*, merchant_id, refund_id, amount, trade_id = None, order_id = None, reason = None, notify_url = None))]
-            #[allow(clippy::too_many_arguments)]
-            fn refund<'py>(
-                &self,
-                py: Python<'py>,
-                merchant_id: String,
-                refund_id: String,
-                amount: &Bound<'py, PyAny>,
-                trade_id: Option<String>,
-                order_id: Option<String>,
-                reason: Option<String>,
-                notify_url: Option<String>,
-            ) -> PyResult<$ret> {
+            #[pyo3(signature = (**params))]
+            fn refund<'py>(&self, py: Python<'py>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
                 errors::guard(py, false, || {
-                    let req = RefundRequest {
-                        merchant_id,
-                        order: convert::order_ref(py, trade_id, order_id)?,
-                        refund_id,
-                        amount: convert::amount(amount)?,
-                        reason,
-                        notify_url,
-                    };
+                    let req = params::refund(&convert::params(params)?).map_err(|e| errors::raise(py, e))?;
                     $run(py, &self.core, Call::Refund(Box::new(req)))
                 })
             }
 
             /// Reads a refund (REFUND_QUERY).
-            #[pyo3(signature = (*, merchant_id, refund_id))]
-            fn refund_query<'py>(&self, py: Python<'py>, merchant_id: String, refund_id: String) -> PyResult<$ret> {
+            #[pyo3(signature = (**params))]
+            fn refund_query<'py>(&self, py: Python<'py>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
                 errors::guard(py, false, || {
-                    $run(py, &self.core, Call::RefundQuery(refund_id, merchant_id))
+                    let req = params::refund_query(&convert::params(params)?).map_err(|e| errors::raise(py, e))?;
+                    $run(py, &self.core, Call::RefundQuery(req.refund_id, req.merchant_id))
                 })
             }
 
             /// Cancels a payment whatever its state (REVERSAL); a paid one is refunded in full.
-            #[pyo3(signature = (*, merchant_id, trade_id = None, order_id = None))]
-            fn reverse<'py>(&self, py: Python<'py>, merchant_id: String, trade_id: Option<String>, order_id: Option<String>) -> PyResult<$ret> {
+            #[pyo3(signature = (**params))]
+            fn reverse<'py>(&self, py: Python<'py>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
                 errors::guard(py, false, || {
-                    let order = convert::order_ref(py, trade_id, order_id)?;
-                    $run(py, &self.core, Call::Reverse(order, merchant_id))
+                    let (order, merchant) = order(py, params)?;
+                    $run(py, &self.core, Call::Reverse(order, merchant))
                 })
             }
 
             /// Closes a pending order (CLOSE).
-            #[pyo3(signature = (*, merchant_id, trade_id = None, order_id = None))]
-            fn close_order<'py>(&self, py: Python<'py>, merchant_id: String, trade_id: Option<String>, order_id: Option<String>) -> PyResult<$ret> {
+            #[pyo3(signature = (**params))]
+            fn close_order<'py>(&self, py: Python<'py>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
                 errors::guard(py, false, || {
-                    let order = convert::order_ref(py, trade_id, order_id)?;
-                    $run(py, &self.core, Call::Close(order, merchant_id))
+                    let (order, merchant) = order(py, params)?;
+                    $run(py, &self.core, Call::Close(order, merchant))
                 })
             }
 
             /// QUERYs until SUCCESS, FAILED or CLOSED; at `timeout` seconds raises
             /// `TimeoutError` whose `.trade` is the last order seen.
-            #[pyo3(signature = (*, merchant_id, trade_id = None, order_id = None, timeout = 60.0))]
-            fn wait_final<'py>(
-                &self,
-                py: Python<'py>,
-                merchant_id: String,
-                trade_id: Option<String>,
-                order_id: Option<String>,
-                timeout: f64,
-            ) -> PyResult<$ret> {
+            #[pyo3(signature = (*, timeout = None, **params))]
+            fn wait_final<'py>(&self, py: Python<'py>, timeout: Option<f64>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
                 errors::guard(py, false, || {
-                    let order = convert::order_ref(py, trade_id, order_id)?;
-                    let timeout = convert::seconds(py, "timeout", timeout)?;
-                    $run(py, &self.core, Call::WaitFinal(order, merchant_id, timeout))
+                    let (order, merchant) = order(py, params)?;
+                    let timeout = convert::seconds_or(py, "timeout", timeout, params::DEFAULT_WAIT)?;
+                    $run(py, &self.core, Call::WaitFinal(order, merchant, timeout))
                 })
             }
 
             /// Pays with a scanned customer code, queries until final, and reverses at
             /// `deadline` seconds; returns the final order (CLOSED after a reversal).
-            #[pyo3(signature = (*, merchant_id, order_id, amount, currency, auth_code, deadline = 30.0, customer_id = None, metadata = None, notify_url = None))]
-            #[allow(clippy::too_many_arguments)]
-            fn micropay<'py>(
-                &self,
-                py: Python<'py>,
-                merchant_id: String,
-                order_id: String,
-                amount: &Bound<'py, PyAny>,
-                currency: String,
-                auth_code: String,
-                deadline: f64,
-                customer_id: Option<String>,
-                metadata: Option<&Bound<'py, PyAny>>,
-                notify_url: Option<String>,
-            ) -> PyResult<$ret> {
+            #[pyo3(signature = (*, deadline = None, **params))]
+            fn micropay<'py>(&self, py: Python<'py>, deadline: Option<f64>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
                 errors::guard(py, false, || {
-                    let mut req = pay_request(
-                        merchant_id, order_id, amount, currency, Some("micropay".into()), None,
-                        None, customer_id, metadata, notify_url, None, None,
-                    )?;
-                    req.payment_method_data = Some(PaymentMethodData::micropay(&auth_code));
-                    let deadline = convert::seconds(py, "deadline", deadline)?;
+                    let req = params::micropay(convert::params(params)?).map_err(|e| errors::raise(py, e))?;
+                    let deadline = convert::seconds_or(py, "deadline", deadline, params::DEFAULT_MICROPAY_DEADLINE)?;
                     $run(py, &self.core, Call::Micropay(Box::new(req), deadline))
                 })
             }

@@ -3,43 +3,19 @@
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyMapping, PyString};
-use tradepay_types::{code, Amount, CardData, Metadata, MicropayData, OrderRef, PaymentMethodData};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
+use serde_json::{Map, Value};
+use tradepay_types::Amount;
 
-use crate::errors::{self, ErrorInfo};
+use crate::errors;
 
 static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn invalid(py: Python<'_>, field: &str, message: impl Into<String>) -> PyErr {
-    errors::to_py(py, ErrorInfo::validation(field, message))
-}
-
-/// An amount from a `str`, a `decimal.Decimal` or an `int`; a float is refused, since a
-/// binary float cannot carry most decimal amounts exactly.
-pub fn amount(value: &Bound<'_, PyAny>) -> PyResult<Amount> {
+/// An amount from an `int` or a `decimal.Decimal`, read exactly (never through a float or
+/// a long text); the core's rules and messages apply.
+fn amount(value: &Bound<'_, PyAny>) -> PyResult<Amount> {
     let py = value.py();
-    if let Ok(s) = value.cast::<PyString>() {
-        return Amount::parse(&s.to_cow()?).map_err(|e| errors::raise(py, e));
-    }
-    let result = if value.cast::<PyFloat>().is_ok() {
-        return Err(errors::to_py(
-            py,
-            ErrorInfo {
-                code: Some(code::FORMAT_AMOUNT.to_owned()),
-                ..ErrorInfo::validation(
-                    "amount",
-                    "must be a str or decimal.Decimal, not a float: a float cannot hold most \
-                     decimal amounts exactly (0.1 + 0.2 != 0.3); pass \"10.50\" or Decimal(\"10.50\")",
-                )
-            },
-        ));
-    } else if value.cast::<PyBool>().is_ok() {
-        return Err(invalid(
-            py,
-            "amount",
-            "must be a str or decimal.Decimal, not a bool",
-        ));
-    } else if value.cast::<PyInt>().is_ok() {
+    let result = if value.cast::<PyInt>().is_ok() {
         // Never through str(): a 5000-digit int raises ValueError there (and a bigger one
         // takes quadratic time). Any int beyond i128 breaks the rule i128::MAX/MIN breaks.
         let units = match value.extract::<i128>() {
@@ -48,13 +24,7 @@ pub fn amount(value: &Bound<'_, PyAny>) -> PyResult<Amount> {
             Err(_) => i128::MAX,
         };
         Amount::from_int(units)
-    } else if value.is_instance(
-        DECIMAL
-            .get_or_try_init(py, || {
-                py.import("decimal")?.getattr("Decimal").map(Bound::unbind)
-            })?
-            .bind(py),
-    )? {
+    } else {
         // By its parts, never by its text: format(Decimal("1e100000000"), "f") writes a
         // hundred million digits. The core checks the exponent before building anything.
         let (sign, digits, exponent): (u8, Bound<'_, PyAny>, Bound<'_, PyAny>) =
@@ -68,123 +38,114 @@ pub fn amount(value: &Bound<'_, PyAny>) -> PyResult<Amount> {
             // string rules name what is wrong with it.
             Err(_) => Amount::parse(&value.str()?.to_cow()?),
         }
-    } else {
-        return Err(invalid(
-            py,
-            "amount",
-            format!(
-                "must be a str or decimal.Decimal, not {}",
-                value.get_type().name()?
-            ),
-        ));
     };
     result.map_err(|e| errors::raise(py, e))
 }
 
-/// `trade_id` and/or `order_id`.
-pub fn order_ref(
-    py: Python<'_>,
-    trade_id: Option<String>,
-    order_id: Option<String>,
-) -> PyResult<OrderRef> {
-    OrderRef::from_parts(trade_id, order_id)
-        .ok_or_else(|| invalid(py, "trade_id", "trade_id or order_id is required"))
+/// Most nesting a request may have: the same bound the Node binding reads with.
+const MAX_DEPTH: usize = 32;
+
+fn invalid_at(field: &str, rule: &'static str) -> tradepay_types::Error {
+    tradepay_types::Error::option(field.to_owned(), rule)
 }
 
-fn str_field(
-    py: Python<'_>,
-    map: &Bound<'_, PyMapping>,
-    key: &str,
-    path: &str,
-) -> PyResult<String> {
-    let value = map
-        .get_item(key)
-        .map_err(|_| invalid(py, &format!("{path}.{key}"), "is required"))?;
-    value
-        .cast::<PyString>()
-        .map_err(|_| invalid(py, &format!("{path}.{key}"), "must be a str"))?
-        .to_cow()
-        .map(|c| c.into_owned())
-}
-
-fn mapping<'py>(
-    py: Python<'py>,
-    value: &Bound<'py, PyAny>,
-    path: &str,
-) -> PyResult<Bound<'py, PyMapping>> {
-    value
-        .cast::<PyMapping>()
-        .cloned()
-        .map_err(|_| invalid(py, path, "must be a mapping"))
-}
-
-/// `payment_method_data`: `{"card": {...}}` or `{"micropay": {"auth_code": ...}}`.
-pub fn payment_method_data(value: &Bound<'_, PyAny>) -> PyResult<PaymentMethodData> {
+/// The one conversion of a Python value into the JSON the core reads. Types only: every
+/// rule (required, lengths, characters, enums, amounts) is the core's. An `amount` given
+/// as a `Decimal` or an `int` becomes its exact decimal text here, since JSON has no
+/// decimal type; a float stays a number, which the core refuses with its own message.
+fn to_value(value: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> {
     let py = value.py();
-    let map = mapping(py, value, "payment_method_data")?;
-    let mut out = PaymentMethodData::default();
-    for key in map.keys()?.iter() {
-        let name: String = key
-            .extract()
-            .map_err(|_| invalid(py, "payment_method_data", "keys must be str"))?;
-        let inner = mapping(
-            py,
-            &map.get_item(&key)?,
-            &format!("payment_method_data.{name}"),
-        )?;
-        match name.as_str() {
-            "card" => {
-                let path = "payment_method_data.card";
-                out.card = Some(CardData {
-                    number: str_field(py, &inner, "number", path)?,
-                    exp_month: str_field(py, &inner, "exp_month", path)?,
-                    exp_year: str_field(py, &inner, "exp_year", path)?,
-                    cvc: str_field(py, &inner, "cvc", path)?,
-                });
-            }
-            "micropay" => {
-                out.micropay = Some(MicropayData {
-                    auth_code: str_field(py, &inner, "auth_code", "payment_method_data.micropay")?,
-                });
-            }
-            other => {
-                return Err(invalid(
-                    py,
-                    "payment_method_data",
-                    format!("has no method {other:?} (card or micropay)"),
-                ))
-            }
+    let fail = |rule: &'static str| errors::raise(py, invalid_at(path, rule));
+    if value.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if let Ok(b) = value.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if path == "amount" && (value.cast::<PyInt>().is_ok() || is_decimal(value)?) {
+        return Ok(Value::String(amount(value)?.to_string()));
+    }
+    if value.cast::<PyInt>().is_ok() {
+        return Ok(match value.extract::<i64>() {
+            Ok(n) => Value::from(n),
+            Err(_) => Value::from(value.extract::<f64>().unwrap_or(f64::MAX)),
+        });
+    }
+    if let Ok(f) = value.cast::<PyFloat>() {
+        return serde_json::Number::from_f64(f.value())
+            .map(Value::Number)
+            .ok_or_else(|| fail("must be a finite number"));
+    }
+    if depth >= MAX_DEPTH {
+        return Err(fail(
+            "is nested too deeply (more than 32 levels; a cyclic object?)",
+        ));
+    }
+    if let Ok(map) = value.cast::<PyMapping>() {
+        let mut out = Map::new();
+        for item in map.items()?.iter() {
+            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+            let key = k
+                .cast::<PyString>()
+                .map_err(|_| fail("keys must be strings"))?
+                .to_cow()?
+                .into_owned();
+            let inner = to_value(&v, &format!("{path}.{key}"), depth + 1)?;
+            out.insert(key, inner);
+        }
+        return Ok(Value::Object(out));
+    }
+    if value.cast::<PyList>().is_ok() || value.cast::<PyTuple>().is_ok() {
+        let mut out = Vec::new();
+        for (i, item) in value.try_iter()?.enumerate() {
+            out.push(to_value(&item?, &format!("{path}[{i}]"), depth + 1)?);
+        }
+        return Ok(Value::Array(out));
+    }
+    Err(errors::raise(
+        py,
+        tradepay_types::Error::option(
+            path.to_owned(),
+            format!("cannot be a {}", value.get_type().name()?),
+        ),
+    ))
+}
+
+fn is_decimal(value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = value.py();
+    value.is_instance(
+        DECIMAL
+            .get_or_try_init(py, || {
+                py.import("decimal")?.getattr("Decimal").map(Bound::unbind)
+            })?
+            .bind(py),
+    )
+}
+
+/// A call's keyword arguments as the one map of wire fields the core's parser reads.
+pub fn params(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Map<String, Value>> {
+    let mut out = Map::new();
+    if let Some(kwargs) = kwargs {
+        for (k, v) in kwargs.iter() {
+            let key = k.cast::<PyString>()?.to_cow()?.into_owned();
+            let value = to_value(&v, &key, 1)?;
+            out.insert(key, value);
         }
     }
     Ok(out)
 }
 
-/// `metadata`: a mapping of str to str.
-pub fn metadata(value: &Bound<'_, PyAny>) -> PyResult<Metadata> {
-    let py = value.py();
-    let map = mapping(py, value, "metadata")?;
-    let mut out = Metadata::new();
-    for item in map.items()?.iter() {
-        let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
-        let key = k
-            .cast::<PyString>()
-            .map_err(|_| invalid(py, "metadata", "keys must be str"))?
-            .to_cow()?
-            .into_owned();
-        let value = v
-            .cast::<PyString>()
-            .map_err(|_| {
-                invalid(
-                    py,
-                    "metadata",
-                    format!("value of key {key:?} must be a str"),
-                )
-            })?
-            .to_cow()?
-            .into_owned();
-        out.insert(key, value);
-    }
-    Ok(out)
+/// A duration in seconds, or the core's default when the caller gives none.
+pub fn seconds_or(
+    py: Python<'_>,
+    name: &str,
+    value: Option<f64>,
+    default: std::time::Duration,
+) -> PyResult<std::time::Duration> {
+    value.map_or(Ok(default), |v| seconds(py, name, v))
 }
 
 /// Seconds (int or float) as a Duration, with the core's one range and message for every

@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
-use tradepay_types::{code, Trade};
+use tradepay_types::Trade;
 
 use crate::models::PyTrade;
 
@@ -56,23 +56,6 @@ pub struct ErrorInfo {
     pub trade: Option<Trade>,
 }
 
-impl ErrorInfo {
-    /// A conversion error from a Python value (nothing was sent).
-    pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        ErrorInfo {
-            class: Class::Validation,
-            message: message.into(),
-            code: Some(code::FORMAT_FIELD.to_owned()),
-            trace_id: None,
-            http_status: None,
-            field: Some(field.to_owned()),
-            attempts: None,
-            outcome_unknown: false,
-            trade: None,
-        }
-    }
-}
-
 impl From<&tradepay_types::Error> for ErrorInfo {
     fn from(e: &tradepay_types::Error) -> Self {
         use tradepay_types::ErrorKind as K;
@@ -84,7 +67,7 @@ impl From<&tradepay_types::Error> for ErrorInfo {
         };
         ErrorInfo {
             class,
-            message: e.message().to_owned(),
+            message: field_message(e.field(), e.message()),
             code: e.code().map(str::to_owned),
             trace_id: None,
             http_status: None,
@@ -99,6 +82,14 @@ impl From<&tradepay_types::Error> for ErrorInfo {
 impl From<tradepay_types::Error> for ErrorInfo {
     fn from(e: tradepay_types::Error) -> Self {
         ErrorInfo::from(&e)
+    }
+}
+
+/// The message every binding shows: `"{field}: {rule}"` for a field error, else the rule.
+pub fn field_message(field: Option<&str>, rule: &str) -> String {
+    match field {
+        Some(f) => format!("{f}: {rule}"),
+        None => rule.to_owned(),
     }
 }
 

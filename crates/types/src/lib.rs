@@ -19,6 +19,7 @@ mod fields;
 pub mod metadata;
 pub mod open_enum;
 pub mod order;
+pub mod params;
 pub mod redact;
 pub mod request;
 pub mod response;

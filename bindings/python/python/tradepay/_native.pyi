@@ -216,7 +216,7 @@ class Client:
         merchant_id: str,
         trade_id: Optional[str] = None,
         order_id: Optional[str] = None,
-        timeout: float = 60.0,
+        timeout: Optional[float] = None,
     ) -> Trade: ...
     def micropay(
         self,
@@ -226,7 +226,7 @@ class Client:
         amount: _AmountLike,
         currency: str,
         auth_code: str,
-        deadline: float = 30.0,
+        deadline: Optional[float] = None,
         customer_id: Optional[str] = None,
         metadata: Optional[Mapping[str, str]] = None,
         notify_url: Optional[str] = None,
@@ -298,7 +298,7 @@ class AsyncClient:
         merchant_id: str,
         trade_id: Optional[str] = None,
         order_id: Optional[str] = None,
-        timeout: float = 60.0,
+        timeout: Optional[float] = None,
     ) -> Awaitable[Trade]: ...
     def micropay(
         self,
@@ -308,7 +308,7 @@ class AsyncClient:
         amount: _AmountLike,
         currency: str,
         auth_code: str,
-        deadline: float = 30.0,
+        deadline: Optional[float] = None,
         customer_id: Optional[str] = None,
         metadata: Optional[Mapping[str, str]] = None,
         notify_url: Optional[str] = None,

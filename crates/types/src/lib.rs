@@ -22,6 +22,7 @@ pub mod redact;
 pub mod request;
 pub mod response;
 pub mod signing;
+pub mod suggest;
 pub mod time;
 pub mod webhook;
 

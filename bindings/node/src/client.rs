@@ -73,6 +73,18 @@ impl NativeClient {
                 "new Client()",
                 &["timeoutMs", "deadlineMs"],
             )?;
+            convert::known_options(
+                &o,
+                &[
+                    "baseUrl",
+                    "accessNo",
+                    "secret",
+                    "maxRetries",
+                    "timeoutMs",
+                    "deadlineMs",
+                    "allowInsecureHttp",
+                ],
+            )?;
             let mut b = Client::builder();
             if let Some(v) = convert::opt_string(&o, "baseUrl")? {
                 b = b.base_url(v);

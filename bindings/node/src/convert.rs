@@ -64,8 +64,54 @@ fn uppercase_currency(map: &mut Map<String, Value>) {
     }
 }
 
+/// The top-level wire fields of PAY; any other key is refused by the core's rule.
+const PAY_KEYS: &[&str] = &[
+    "merchant_id",
+    "order_id",
+    "amount",
+    "currency",
+    "payment_method",
+    "customer_id",
+    "metadata",
+    "return_url",
+    "notify_url",
+    "payment_mode",
+    "payment_token",
+    "txn_time",
+    "payment_method_data",
+];
+const ORDER_KEYS: &[&str] = &["merchant_id", "order_id", "trade_id"];
+const REFUND_KEYS: &[&str] = &[
+    "merchant_id",
+    "order_id",
+    "trade_id",
+    "refund_id",
+    "amount",
+    "reason",
+    "notify_url",
+];
+const REFUND_QUERY_KEYS: &[&str] = &["merchant_id", "refund_id"];
+
+/// Refuses a key of `map` that is not in `known` (`notifyUrl: unknown parameter; did you
+/// mean notify_url?`).
+pub fn known_params(map: &Map<String, Value>, known: &[&str]) -> Result<(), Failure> {
+    Ok(tradepay_types::suggest::check_params(
+        map.keys().map(String::as_str),
+        known,
+    )?)
+}
+
+/// Refuses an option key of `map` that is not in `known`.
+pub fn known_options(map: &Map<String, Value>, known: &[&str]) -> Result<(), Failure> {
+    Ok(tradepay_types::suggest::check_options(
+        map.keys().map(String::as_str),
+        known,
+    )?)
+}
+
 /// A PAY request from its wire fields.
 pub fn pay(mut map: Map<String, Value>) -> Result<PayRequest, Failure> {
+    known_params(&map, PAY_KEYS)?;
     uppercase_currency(&mut map);
     Ok(PayRequest::from_data(&map)?)
 }
@@ -86,17 +132,20 @@ pub fn micropay(mut map: Map<String, Value>) -> Result<PayRequest, Failure> {
 
 /// `merchant_id` and the order named by `trade_id` and/or `order_id`.
 pub fn order(map: &Map<String, Value>) -> Result<(OrderRef, String), Failure> {
+    known_params(map, ORDER_KEYS)?;
     let q = QueryRequest::from_data(map)?;
     Ok((q.order, q.merchant_id))
 }
 
 /// A REFUND request from its wire fields.
 pub fn refund(map: &Map<String, Value>) -> Result<RefundRequest, Failure> {
+    known_params(map, REFUND_KEYS)?;
     Ok(RefundRequest::from_data(map)?)
 }
 
 /// A REFUND_QUERY request from its wire fields.
 pub fn refund_query(map: &Map<String, Value>) -> Result<RefundQueryRequest, Failure> {
+    known_params(map, REFUND_QUERY_KEYS)?;
     Ok(RefundQueryRequest::from_data(map)?)
 }
 

@@ -24,6 +24,7 @@ pub mod redact;
 pub mod request;
 pub mod response;
 pub mod signing;
+pub mod suggest;
 pub mod time;
 pub mod webhook;
 

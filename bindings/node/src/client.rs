@@ -16,11 +16,6 @@ use crate::convert::{self, ms, to_js};
 use crate::failure::{napi_err, spawn, sync_guard, Failure};
 use crate::js;
 
-/// Used when `waitFinal` is given no `timeoutMs`, as in api.md's examples.
-const DEFAULT_WAIT: Duration = Duration::from_secs(60);
-/// Used when `micropay` is given no `deadlineMs`, as in api.md's examples.
-const DEFAULT_MICROPAY_DEADLINE: Duration = Duration::from_secs(30);
-
 /// The Promise every client method returns.
 type Reply<'env> = napi::Result<PromiseRaw<'env, Value>>;
 
@@ -190,7 +185,7 @@ impl NativeClient {
     #[napi(ts_return_type = "Promise<unknown>")]
     pub fn wait_final<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
         let prepared = self.prepare(req.as_ref(), "waitFinal", &["timeoutMs"], |m, n| {
-            let timeout = duration(n[0], "timeoutMs", DEFAULT_WAIT)?;
+            let timeout = duration(n[0], "timeoutMs", tradepay_types::params::DEFAULT_WAIT)?;
             Ok((convert::order(&m)?, timeout))
         });
         spawn(
@@ -207,7 +202,11 @@ impl NativeClient {
     #[napi(ts_return_type = "Promise<unknown>")]
     pub fn micropay<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
         let prepared = self.prepare(req.as_ref(), "micropay", &["deadlineMs"], |m, n| {
-            let deadline = duration(n[0], "deadlineMs", DEFAULT_MICROPAY_DEADLINE)?;
+            let deadline = duration(
+                n[0],
+                "deadlineMs",
+                tradepay_types::params::DEFAULT_MICROPAY_DEADLINE,
+            )?;
             Ok((convert::micropay(m)?, deadline))
         });
         spawn(

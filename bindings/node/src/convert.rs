@@ -64,33 +64,9 @@ fn uppercase_currency(map: &mut Map<String, Value>) {
     }
 }
 
-/// The top-level wire fields of PAY; any other key is refused by the core's rule.
-const PAY_KEYS: &[&str] = &[
-    "merchant_id",
-    "order_id",
-    "amount",
-    "currency",
-    "payment_method",
-    "customer_id",
-    "metadata",
-    "return_url",
-    "notify_url",
-    "payment_mode",
-    "payment_token",
-    "txn_time",
-    "payment_method_data",
-];
-const ORDER_KEYS: &[&str] = &["merchant_id", "order_id", "trade_id"];
-const REFUND_KEYS: &[&str] = &[
-    "merchant_id",
-    "order_id",
-    "trade_id",
-    "refund_id",
-    "amount",
-    "reason",
-    "notify_url",
-];
-const REFUND_QUERY_KEYS: &[&str] = &["merchant_id", "refund_id"];
+use tradepay_types::params::{
+    ORDER as ORDER_KEYS, PAY as PAY_KEYS, REFUND as REFUND_KEYS, REFUND_QUERY as REFUND_QUERY_KEYS,
+};
 
 /// Refuses a key of `map` that is not in `known` (`notifyUrl: unknown parameter; did you
 /// mean notify_url?`).

@@ -83,66 +83,9 @@ pub fn refuse_unknown<'a>(
     Ok(())
 }
 
-/// The error for an unknown key `key`, with the suggestion of [`suggest`] when there is one.
+/// The error for an unknown key `key`, with the name probably meant when one is close.
 pub fn unknown(key: &str, known: &[&str]) -> Error {
-    // A key is quoted only when harmless: a caller's key is a name, but cap its length so
-    // that a megabyte key does not become a megabyte message.
-    let shown: String = if key.chars().count() > 64 {
-        key.chars().take(64).chain("…".chars()).collect()
-    } else {
-        key.to_owned()
-    };
-    match suggest(key, known) {
-        Some(s) => Error::option(shown, format!("unknown parameter; did you mean {s}?")),
-        None => Error::option(shown, "unknown parameter"),
-    }
-}
-
-/// The known key `key` was probably meant as: the same name in another case convention
-/// (`notifyUrl`, `NOTIFY_URL`, `notify-url` for `notify_url`, and `timeout_ms` for
-/// `timeoutMs`), else the closest within two edits (`merchnt_id`).
-pub fn suggest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
-    let folded = fold(key);
-    if let Some(k) = known.iter().find(|k| fold(k) == folded) {
-        return Some(k);
-    }
-    if key.len() > 64 {
-        return None;
-    }
-    known
-        .iter()
-        .map(|k| (edits(&folded, &fold(k)), *k))
-        .filter(|(d, k)| *d <= 2 && *d < k.len())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-/// Lowercase, without `_` and `-`: the name under every case convention.
-fn fold(key: &str) -> String {
-    key.chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
-
-/// Levenshtein distance (short names only: the caller bounds the length).
-fn edits(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
+    crate::suggest::unknown(key, known, "parameter")
 }
 
 fn uppercase_currency(map: &mut Map<String, Value>) {
@@ -197,6 +140,7 @@ pub fn refund_query(map: &Map<String, Value>) -> Result<RefundQueryRequest, Erro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::suggest::suggest;
 
     fn map(json: &str) -> Map<String, Value> {
         serde_json::from_str(json).unwrap()

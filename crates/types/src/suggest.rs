@@ -5,33 +5,13 @@
 
 use crate::Error;
 
-fn snake_to_camel(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut up = false;
-    for c in s.chars() {
-        if c == '_' {
-            up = true;
-        } else if up {
-            out.extend(c.to_uppercase());
-            up = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn camel_to_snake(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 4);
-    for c in s.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+/// Lowercase, without `_` and `-`: the name under every case convention (`notifyUrl`,
+/// `NOTIFY_URL`, `notify-url` and `notify_url` are one name).
+fn fold(key: &str) -> String {
+    key.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 fn distance(a: &str, b: &str) -> usize {
@@ -49,37 +29,45 @@ fn distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// The known name `key` most likely meant: the same name in the other case convention
-/// (`notifyUrl` → `notify_url`), a prefix match (`timeout` → `timeoutMs`), or the nearest by
-/// edit distance when it is within a third of the key's length. `None` when nothing is close.
+/// The known name `key` most likely meant: the same name in another case convention
+/// (`notifyUrl` → `notify_url`, `timeout_ms` → `timeoutMs`), a prefix (`timeout` →
+/// `timeoutMs`), or the nearest within two edits (`merchnt_id`). `None` when nothing is close.
 pub fn suggest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
-    let norm = |s: &str| camel_to_snake(s).to_ascii_lowercase();
-    let k = norm(key);
-    if let Some(hit) = known
-        .iter()
-        .find(|n| norm(n) == k || snake_to_camel(n) == key)
-    {
+    let folded = fold(key);
+    if let Some(hit) = known.iter().find(|n| fold(n) == folded) {
         return Some(hit);
     }
-    if key.len() >= 4 {
-        if let Some(hit) = known.iter().find(|n| norm(n).starts_with(&k)) {
+    // Edit distance is quadratic: a huge key is no one's typo.
+    if key.len() > 64 {
+        return None;
+    }
+    if folded.len() >= 4 {
+        if let Some(hit) = known.iter().find(|n| fold(n).starts_with(&folded)) {
             return Some(hit);
         }
     }
     known
         .iter()
-        .map(|n| (distance(&k, &norm(n)), *n))
-        .filter(|(d, _)| *d > 0 && *d <= k.len().max(3) / 3)
+        .map(|n| (distance(&folded, &fold(n)), *n))
+        .filter(|(d, n)| *d > 0 && *d <= 2 && *d < n.len())
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
 }
 
-fn unknown(key: &str, known: &[&str], what: &str) -> Error {
+/// The error for an unknown `key` of a request (`what` = "parameter") or of options
+/// ("option"), with the suggestion when there is one.
+pub fn unknown(key: &str, known: &[&str], what: &str) -> Error {
+    // A caller's key is shown, capped so that a megabyte key is not a megabyte message.
+    let shown: String = if key.chars().count() > 64 {
+        key.chars().take(64).chain("…".chars()).collect()
+    } else {
+        key.to_owned()
+    };
     let message = match suggest(key, known) {
         Some(s) => format!("unknown {what}; did you mean {s}?"),
         None => format!("unknown {what}"),
     };
-    Error::option(key.to_owned(), message)
+    Error::option(shown, message)
 }
 
 /// Refuses the first key of `keys` not in `known`, as a request parameter

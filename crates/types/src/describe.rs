@@ -81,7 +81,7 @@ pub enum Ty {
     Bool,
     /// One of [`enums`], by name; open to unknown values.
     Enum(&'static str),
-    /// One of [`models`], by name.
+    /// One of [`MODELS`], by name.
     Model(&'static str),
     /// A string-to-string map (metadata).
     StrMap,

@@ -3,13 +3,13 @@
 //! Requests are read by the same `from_data` functions the gateway applies to what it
 //! receives, so every rule (and every message, such as the one refusing a `number` amount)
 //! is the one of `tradepay-types`. The only change made here is what api.md asks of every
-//! SDK: the currency is uppercased.
+//! SDK: the currency is uppercased (in `tradepay_types::params`).
 
 use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use tradepay_types::{OrderRef, PayRequest, QueryRequest, RefundQueryRequest, RefundRequest};
+use tradepay_types::{OrderRef, PayRequest, RefundQueryRequest, RefundRequest};
 
 use crate::failure::Failure;
 
@@ -58,25 +58,6 @@ pub fn seconds(v: f64, key: &str) -> Result<Duration, Failure> {
     Ok(tradepay_types::duration::from_secs_f64(key.to_owned(), v)?)
 }
 
-fn uppercase_currency(map: &mut Map<String, Value>) {
-    if let Some(Value::String(c)) = map.get_mut("currency") {
-        c.make_ascii_uppercase();
-    }
-}
-
-use tradepay_types::params::{
-    ORDER as ORDER_KEYS, PAY as PAY_KEYS, REFUND as REFUND_KEYS, REFUND_QUERY as REFUND_QUERY_KEYS,
-};
-
-/// Refuses a key of `map` that is not in `known` (`notifyUrl: unknown parameter; did you
-/// mean notify_url?`).
-pub fn known_params(map: &Map<String, Value>, known: &[&str]) -> Result<(), Failure> {
-    Ok(tradepay_types::suggest::check_params(
-        map.keys().map(String::as_str),
-        known,
-    )?)
-}
-
 /// Refuses an option key of `map` that is not in `known`.
 pub fn known_options(map: &Map<String, Value>, known: &[&str]) -> Result<(), Failure> {
     Ok(tradepay_types::suggest::check_options(
@@ -85,44 +66,33 @@ pub fn known_options(map: &Map<String, Value>, known: &[&str]) -> Result<(), Fai
     )?)
 }
 
-/// A PAY request from its wire fields.
-pub fn pay(mut map: Map<String, Value>) -> Result<PayRequest, Failure> {
-    known_params(&map, PAY_KEYS)?;
-    uppercase_currency(&mut map);
-    Ok(PayRequest::from_data(&map)?)
+// Requests are read by `tradepay_types::params`, the reader every binding shares, so the
+// accepted keys, micropay's shape and every message are the same in Python and Node.
+use tradepay_types::params;
+
+/// A caller's PAY.
+pub fn pay(map: Map<String, Value>) -> Result<PayRequest, Failure> {
+    Ok(params::pay(map)?)
 }
 
-/// A micropay: the PAY fields with `auth_code` at the top (api.md), sent as
-/// `payment_method_data.micropay.auth_code` with `payment_method` `micropay`.
-pub fn micropay(mut map: Map<String, Value>) -> Result<PayRequest, Failure> {
-    if let Some(code) = map.remove("auth_code") {
-        map.insert(
-            "payment_method_data".into(),
-            serde_json::json!({ "micropay": { "auth_code": code } }),
-        );
-    }
-    map.entry("payment_method")
-        .or_insert_with(|| "micropay".into());
-    pay(map)
+/// A caller's micropay (PAY's fields with `auth_code` at the top, api.md).
+pub fn micropay(map: Map<String, Value>) -> Result<PayRequest, Failure> {
+    Ok(params::micropay(map)?)
 }
 
 /// `merchant_id` and the order named by `trade_id` and/or `order_id`.
 pub fn order(map: &Map<String, Value>) -> Result<(OrderRef, String), Failure> {
-    known_params(map, ORDER_KEYS)?;
-    let q = QueryRequest::from_data(map)?;
-    Ok((q.order, q.merchant_id))
+    Ok(params::order(map)?)
 }
 
-/// A REFUND request from its wire fields.
+/// A caller's REFUND.
 pub fn refund(map: &Map<String, Value>) -> Result<RefundRequest, Failure> {
-    known_params(map, REFUND_KEYS)?;
-    Ok(RefundRequest::from_data(map)?)
+    Ok(params::refund(map)?)
 }
 
-/// A REFUND_QUERY request from its wire fields.
+/// A caller's REFUND_QUERY.
 pub fn refund_query(map: &Map<String, Value>) -> Result<RefundQueryRequest, Failure> {
-    known_params(map, REFUND_QUERY_KEYS)?;
-    Ok(RefundQueryRequest::from_data(map)?)
+    Ok(params::refund_query(map)?)
 }
 
 /// A result as the plain object of its wire fields.

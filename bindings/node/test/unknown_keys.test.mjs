@@ -23,3 +23,12 @@ test('a Stripe-style timeout option is refused with the option meant', () => {
     (e) => e instanceof tp.ValidationError && e.message === 'timeout: unknown option; did you mean timeoutMs?',
   );
 });
+
+test('micropay accepts the keys of micropay, as in Python, not those of a card PAY', async () => {
+  // Node once checked micropay against PAY's keys after moving auth_code, so a return_url
+  // that Python refused went out here.
+  await assert.rejects(
+    client.micropay({ merchant_id: 'm_1', order_id: 'o_1', amount: '1.00', currency: 'USD', auth_code: '134567890123456780', return_url: 'http://x' }),
+    (e) => e instanceof tp.ValidationError && e.message === 'return_url: unknown parameter',
+  );
+});

@@ -1,57 +1,13 @@
 'use strict';
 // The public API of `tradepay` for Node (api.md, Node section). Every decision is made by the
 // Rust core in the native addon; this file only gives it the classes Node users expect and
-// turns native failures into the error classes below (toError, the one piece of logic here).
+// turns native failures into the error classes of errors.js (toError, the one piece of logic here).
 const { inspect } = require('node:util');
 const native = require('./native.js');
 
-class TradepayError extends Error {
-  constructor(message, details = {}) {
-    super(message);
-    this.name = new.target.name;
-    /** True when the request may have been processed (a timeout, a connection lost after sending, 90000002). */
-    this.outcomeUnknown = Boolean(details.outcomeUnknown);
-    this.code = details.code;
-    this.traceId = details.traceId;
-    this.httpStatus = details.httpStatus;
-    this.field = details.field;
-    this.attempts = details.attempts;
-  }
-}
-/** A value breaks a rule of the protocol; nothing was sent. */
-class ValidationError extends TradepayError {}
-/** The gateway answered with an error envelope (or an HTTP error that outlived the retries). */
-class ApiError extends TradepayError {}
-class AuthenticationError extends ApiError {}
-class InvalidRequestError extends ApiError {}
-class BusinessError extends ApiError {}
-class GatewayError extends ApiError {}
-class NetworkError extends TradepayError {}
-class TimeoutError extends TradepayError {
-  constructor(message, details = {}) {
-    super(message, details);
-    /** The last trade seen (waitFinal, micropay), or null. */
-    this.trade = details.trade ?? null;
-  }
-}
-class SignatureError extends TradepayError {}
-class ProtocolError extends TradepayError {}
-class WebhookVerificationError extends TradepayError {}
-
-const CLASSES = {
-  Tradepay: TradepayError,
-  Validation: ValidationError,
-  Api: ApiError,
-  Authentication: AuthenticationError,
-  InvalidRequest: InvalidRequestError,
-  Business: BusinessError,
-  Gateway: GatewayError,
-  Network: NetworkError,
-  Timeout: TimeoutError,
-  Signature: SignatureError,
-  Protocol: ProtocolError,
-  WebhookVerification: WebhookVerificationError,
-};
+// The classes come from the core's table (errors.js is generated from it).
+const errors = require('./errors.js');
+const { TradepayError } = errors;
 
 const MARK = '\u0001tradepay:';
 
@@ -61,9 +17,9 @@ const MARK = '\u0001tradepay:';
 function toError(err) {
   if (!err || typeof err.message !== 'string' || !err.message.startsWith(MARK)) return err;
   const p = JSON.parse(err.message.slice(MARK.length));
-  const Class = CLASSES[p.kind] || TradepayError;
+  // A class this file does not know (a newer core's) is still a TradepayError.
+  const Class = Object.hasOwn(errors, p.class) ? errors[p.class] : TradepayError;
   const e = new Class(p.message, p);
-  if (p.trade !== undefined && !(e instanceof TimeoutError)) e.trade = p.trade;
   if (e.trade) redactOnInspect(e.trade);
   return e;
 }
@@ -250,17 +206,6 @@ module.exports = {
   Client,
   Sandbox,
   webhooks,
-  TradepayError,
-  ValidationError,
-  ApiError,
-  AuthenticationError,
-  InvalidRequestError,
-  BusinessError,
-  GatewayError,
-  NetworkError,
-  TimeoutError,
-  SignatureError,
-  ProtocolError,
-  WebhookVerificationError,
+  ...errors,
 };
 Object.defineProperty(module.exports, '_testPanic', { value: testPanic, enumerable: false });

@@ -7,6 +7,7 @@
 mod audit;
 mod bench;
 mod browser;
+mod codegen;
 mod dist;
 mod docs;
 mod fuzz;
@@ -27,13 +28,15 @@ use util::Result;
 type Step = (&'static str, fn() -> Result);
 
 const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | soak [N] | codegen | audit | dist | docs>
-  test     fmt, clippy, every Rust test, vectors, audit, versions, workflows, dist, webhook cross-check, browser, Python, Node, docs
+  test     fmt, clippy, every Rust test, codegen --check, audit, versions, workflows, dist, webhook cross-check, browser, Python, Node, docs
   demo     run the Rust quickstart against the embedded sandbox
   bench    benchmarks, each printed as a ratio against a baseline measured in the same run
   fuzz     run the cargo-fuzz targets (default 60 s each)
   soak     the Rust, Python and Node chaos tests with N operations each (default 100000), timed
-  codegen  regenerate the conformance vectors in tests/vectors (signatures computed by Python's
-           hmac, independently of the Rust code) and check they match what is committed
+  codegen  write the typed surfaces (_enums.py, _errors.py, _native.pyi, errors.js, index.d.ts,
+           docs/reference.md) from the core's description, regenerate the conformance vectors
+           in tests/vectors (signatures computed by Python's hmac, independently of the Rust
+           code) and check they match what is committed; `--check` writes nothing
   dist     the wheel, sdist, npm packages and crates users install, into dist/
   docs     rustdoc, pdoc and typedoc reference docs into target/docs (fails on warnings)
   audit    cargo deny check bans licenses sources (the policy in deny.toml)";
@@ -46,7 +49,7 @@ fn main() {
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("soak") => soak::run_soak(&args[1..]),
-        Some("codegen") => codegen(),
+        Some("codegen") => codegen(args.get(1).is_some_and(|a| a == "--check")),
         Some("audit") => audit::run_audit(),
         Some("dist") => dist::run_dist(),
         Some("docs") => docs::run_docs(),
@@ -72,7 +75,7 @@ fn test(args: &[String]) -> Result {
         ("fmt", rust::fmt_check),
         ("clippy", rust::clippy),
         ("rust", rust::test),
-        ("vectors", codegen),
+        ("codegen", || codegen(true)),
         ("audit", audit::run_audit),
         ("versions", versions::check),
         ("workflows", workflows::lint),
@@ -96,9 +99,11 @@ fn test(args: &[String]) -> Result {
     Ok(())
 }
 
-/// Regenerates the vectors; a diff afterwards means a vector was edited by hand or the
-/// generator changed, and either way the change should be looked at before committing.
-fn codegen() -> Result {
+/// Regenerates the typed surfaces and the vectors (with `check`, fails if either differs
+/// from what is committed): a diff means a generated file was edited by hand or the
+/// description changed, and either way it should be looked at before committing.
+fn codegen(check: bool) -> Result {
+    codegen::run(check)?;
     let root = util::root();
     util::run(
         std::process::Command::new("python3")

@@ -10,6 +10,7 @@ use napi::bindgen_prelude::{PromiseRaw, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
+use tradepay_transport::options::{self, Spelling};
 use tradepay_transport::Client;
 
 use crate::convert::{self, ms, to_js};
@@ -58,51 +59,22 @@ fn duration(n: Option<f64>, key: &str, default: Duration) -> Result<Duration, Fa
 
 #[napi]
 impl NativeClient {
-    /// Builds the client from `{ baseUrl, accessNo, secret, maxRetries, timeoutMs, deadlineMs,
-    /// allowInsecureHttp }`; refuses bad options with a ValidationError (nothing is sent).
+    /// Builds the client from its options (`tradepay_types::describe::CLIENT_OPTIONS`);
+    /// refuses bad options with a ValidationError (nothing is sent).
     #[napi(constructor, catch_unwind)]
     pub fn new(options: Option<Unknown<'_>>) -> napi::Result<NativeClient> {
         let build = || -> Result<Client, Failure> {
-            let (o, nums) = js::request(
-                options.as_ref(),
-                "new Client()",
-                &["timeoutMs", "deadlineMs"],
-            )?;
-            convert::known_options(
-                &o,
-                &[
-                    "baseUrl",
-                    "accessNo",
-                    "secret",
-                    "maxRetries",
-                    "timeoutMs",
-                    "deadlineMs",
-                    "allowInsecureHttp",
-                ],
-            )?;
-            let mut b = Client::builder();
-            if let Some(v) = convert::opt_string(&o, "baseUrl")? {
-                b = b.base_url(v);
-            }
-            if let Some(v) = convert::opt_string(&o, "accessNo")? {
-                b = b.access_no(v);
-            }
-            if let Some(v) = convert::opt_string(&o, "secret")? {
-                b = b.secret(v);
-            }
-            if let Some(v) = convert::opt_count(&o, "maxRetries")? {
-                b = b.max_retries(v);
-            }
-            if let Some(v) = nums[0] {
-                b = b.timeout(ms(v, "timeoutMs")?);
-            }
-            if let Some(v) = nums[1] {
-                b = b.deadline(ms(v, "deadlineMs")?);
-            }
-            if let Some(v) = convert::opt_bool(&o, "allowInsecureHttp")? {
-                b = b.allow_insecure_http(v);
-            }
-            Ok(b.build()?)
+            // Durations are read as raw numbers (JSON has no NaN), the rest as JSON; the
+            // core's table then names, checks and defaults every option.
+            let durations: Vec<&str> = options::duration_names(Spelling::Node).collect();
+            let (map, nums) = js::request(options.as_ref(), "new Client()", &durations)?;
+            let numbers: Vec<(String, f64)> = durations
+                .iter()
+                .zip(nums)
+                .filter_map(|(k, n)| n.map(|n| ((*k).to_owned(), n)))
+                .collect();
+            let builder = options::client_builder(&map, &numbers, Spelling::Node)?;
+            Ok(options::build(builder, Spelling::Node)?)
         };
         let client = sync_guard(build).map_err(napi_err)?;
         Ok(NativeClient {

@@ -13,38 +13,6 @@ use tradepay_types::{OrderRef, PayRequest, RefundQueryRequest, RefundRequest};
 
 use crate::failure::Failure;
 
-/// An optional string option (`baseUrl`, …).
-pub fn opt_string(map: &Map<String, Value>, key: &str) -> Result<Option<String>, Failure> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(Failure::validation(Some(key), "must be a string")),
-    }
-}
-
-/// An optional boolean option.
-pub fn opt_bool(map: &Map<String, Value>, key: &str) -> Result<Option<bool>, Failure> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(Failure::validation(Some(key), "must be true or false")),
-    }
-}
-
-/// An optional whole number, 0 or more (`maxRetries`).
-pub fn opt_count(map: &Map<String, Value>, key: &str) -> Result<Option<u32>, Failure> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
-            Some(n) => Ok(Some(n)),
-            None => Err(Failure::validation(
-                Some(key),
-                "must be a whole number, 0 or more",
-            )),
-        },
-    }
-}
-
 /// A duration in milliseconds given by JS: the range and message of `tradepay_types`.
 pub fn ms(v: f64, key: &str) -> Result<Duration, Failure> {
     Ok(tradepay_types::duration::from_millis_f64(
@@ -56,14 +24,6 @@ pub fn ms(v: f64, key: &str) -> Result<Duration, Failure> {
 /// A duration in seconds given by JS: the range and message of `tradepay_types`.
 pub fn seconds(v: f64, key: &str) -> Result<Duration, Failure> {
     Ok(tradepay_types::duration::from_secs_f64(key.to_owned(), v)?)
-}
-
-/// Refuses an option key of `map` that is not in `known`.
-pub fn known_options(map: &Map<String, Value>, known: &[&str]) -> Result<(), Failure> {
-    Ok(tradepay_types::suggest::check_options(
-        map.keys().map(String::as_str),
-        known,
-    )?)
 }
 
 // Requests are read by `tradepay_types::params`, the reader every binding shares, so the
@@ -98,7 +58,7 @@ pub fn refund_query(map: &Map<String, Value>) -> Result<RefundQueryRequest, Fail
 /// A result as the plain object of its wire fields.
 pub fn to_js<T: Serialize>(v: &T) -> Result<Value, Failure> {
     serde_json::to_value(v).map_err(|e| Failure {
-        kind: "Protocol",
+        class: tradepay_types::describe::error_class("protocol"),
         message: format!("cannot convert the result: {e}"),
         ..Failure::default()
     })

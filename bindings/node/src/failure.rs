@@ -7,6 +7,7 @@
 //! attempts, outcomeUnknown and the last trade seen.
 
 use serde_json::{Map, Value};
+use tradepay_types::describe;
 
 /// The mark `index.js` looks for at the start of a native error message.
 const MARK: &str = "\u{1}tradepay:";
@@ -14,8 +15,8 @@ const MARK: &str = "\u{1}tradepay:";
 /// One failure, in the shape `index.js` reads.
 #[derive(Debug, Default)]
 pub struct Failure {
-    /// The class to build: `Validation`, `Authentication`, … (api.md's names without `Error`).
-    pub kind: &'static str,
+    /// The class to build (`ValidationError`, …), from the core's table.
+    pub class: &'static str,
     /// The gateway code (or the code of the broken rule), when there is one.
     pub code: Option<String>,
     /// The message shown to users.
@@ -39,11 +40,8 @@ impl Failure {
     pub fn validation(field: Option<&str>, message: impl Into<String>) -> Failure {
         let message = message.into();
         Failure {
-            kind: "Validation",
-            message: match field {
-                Some(f) => format!("{f}: {message}"),
-                None => message,
-            },
+            class: describe::error_class("validation"),
+            message: describe::shown_message("validation", field, &message),
             field: field.map(str::to_owned),
             ..Failure::default()
         }
@@ -52,7 +50,7 @@ impl Failure {
     /// The napi error that carries this failure to `index.js`.
     pub fn into_napi(self) -> napi::Error {
         let mut payload = Map::new();
-        payload.insert("kind".into(), self.kind.into());
+        payload.insert("class".into(), self.class.into());
         payload.insert("message".into(), self.message.into());
         payload.insert("outcomeUnknown".into(), self.outcome_unknown.into());
         let mut put = |k: &str, v: Option<Value>| {
@@ -73,57 +71,23 @@ impl Failure {
     }
 }
 
+// A request's error is the client's error before anything was sent: one mapping for both.
 impl From<tradepay_types::Error> for Failure {
     fn from(e: tradepay_types::Error) -> Failure {
-        use tradepay_types::ErrorKind;
-        let kind = match e.kind() {
-            ErrorKind::Validation => "Validation",
-            ErrorKind::Protocol => "Protocol",
-            ErrorKind::Signature => "Signature",
-            ErrorKind::Webhook => "WebhookVerification",
-            _ => "Tradepay",
-        };
-        Failure {
-            kind,
-            code: e.code().map(str::to_owned),
-            message: e.to_string(),
-            field: e.field().map(str::to_owned),
-            ..Failure::default()
-        }
+        Failure::from(tradepay_transport::Error::from(e))
     }
 }
 
 impl From<tradepay_transport::Error> for Failure {
     fn from(e: tradepay_transport::Error) -> Failure {
-        use tradepay_transport::ErrorKind as K;
-        let kind = match e.kind() {
-            K::Validation => "Validation",
-            K::Authentication => "Authentication",
-            K::InvalidRequest => "InvalidRequest",
-            K::Business => "Business",
-            K::Gateway => "Gateway",
-            K::Api => "Api",
-            K::Network => "Network",
-            K::Timeout => "Timeout",
-            K::Signature => "Signature",
-            K::Protocol => "Protocol",
-            K::Webhook => "WebhookVerification",
-            #[allow(unreachable_patterns)]
-            _ => "Tradepay",
-        };
         Failure {
-            kind,
-            code: e.code().map(|c| c.to_string()),
-            // `message` is the gateway's own words for an API error (api.md); a validation
-            // error also names its field, as tradepay-types writes it.
-            message: match e.field() {
-                Some(f) if kind == "Validation" => format!("{f}: {}", e.message()),
-                _ => e.message().to_owned(),
-            },
-            trace_id: e.trace_id().map(|t| t.to_string()),
+            class: e.class_name(),
+            code: e.code().map(str::to_owned),
+            message: e.shown_message(),
+            trace_id: e.trace_id().map(str::to_owned),
             http_status: e.http_status(),
-            field: e.field().map(|f| f.to_string()),
-            attempts: Some(e.attempts()),
+            field: e.field().map(str::to_owned),
+            attempts: Some(e.attempts()).filter(|a| *a > 0),
             outcome_unknown: e.is_outcome_unknown(),
             trade: e.trade().and_then(|t| serde_json::to_value(t).ok()),
         }
@@ -135,10 +99,6 @@ pub fn napi_err(f: impl Into<Failure>) -> napi::Error {
     f.into().into_napi()
 }
 
-/// The `code` of a TradepayError that reports a panic inside the SDK (a bug): documented in
-/// README.md and index.d.ts so that callers can tell it from a gateway code.
-pub const INTERNAL_CODE: &str = "ERR_TRADEPAY_INTERNAL";
-
 impl Failure {
     /// A panic caught at the boundary. `outcome_unknown` is true for a call that may already
     /// have sent its request: nobody can say what the gateway did.
@@ -149,9 +109,9 @@ impl Failure {
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic".into());
         Failure {
-            kind: "Tradepay",
-            code: Some(INTERNAL_CODE.into()),
-            message: format!("internal error in tradepay (a bug; please report it): {what}"),
+            class: describe::ERROR_CLASSES[0].name,
+            code: Some(describe::INTERNAL_CODE.into()),
+            message: describe::internal_message(&what),
             outcome_unknown,
             ..Failure::default()
         }
@@ -159,7 +119,7 @@ impl Failure {
 }
 
 /// Runs the synchronous part of an entry point; a panic becomes a TradepayError with
-/// [`INTERNAL_CODE`] instead of napi's plain `Error` (or, across FFI, an abort).
+/// `describe::INTERNAL_CODE` instead of napi's plain `Error` (or, across FFI, an abort).
 pub fn sync_guard<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .unwrap_or_else(|p| Err(Failure::internal(&*p, false)))

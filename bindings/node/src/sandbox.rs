@@ -12,6 +12,7 @@ use tradepay_sandbox::{FaultRule, Outcome, Sandbox, SandboxConfig, SandboxError}
 use crate::convert::{seconds, to_js, Listing};
 use crate::failure::{guarded, napi_err, spawn, sync_guard, Failure};
 use crate::js;
+use tradepay_types::describe;
 
 /// The native sandbox; `index.js` wraps it as `Sandbox`.
 #[napi]
@@ -24,18 +25,19 @@ pub struct NativeSandbox {
     webhook_secret: String,
 }
 
-fn sandbox_failure(e: impl std::fmt::Display) -> Failure {
+fn sandbox_failure(message: impl Into<String>) -> Failure {
     Failure {
-        kind: "Tradepay",
-        message: e.to_string(),
+        class: describe::ERROR_CLASSES[0].name,
+        message: message.into(),
         ..Failure::default()
     }
 }
 
 fn sandbox_error(e: SandboxError) -> Failure {
-    match e {
-        SandboxError::Invalid(m) => Failure::validation(None, m),
-        other => sandbox_failure(other),
+    Failure {
+        class: describe::error_class(e.kind()),
+        message: e.to_string(),
+        ..Failure::default()
     }
 }
 
@@ -157,8 +159,8 @@ impl NativeSandbox {
                 Some(r) => js::to_value(js::Js::new(r), "rules")?,
                 None => None,
             };
-            let rules: Vec<FaultRule> = serde_json::from_value(rules.unwrap_or(Value::Null))
-                .map_err(|e| Failure::validation(Some("rules"), e.to_string()))?;
+            let rules =
+                FaultRule::list_from_json(rules.unwrap_or(Value::Null)).map_err(sandbox_error)?;
             self.with(|sb| sb.set_faults(rules).map_err(sandbox_error))?;
             Ok(Value::Null)
         })

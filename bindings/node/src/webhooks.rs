@@ -8,6 +8,7 @@ use tradepay_types::webhook::{Event, EventData};
 use crate::convert::{seconds, to_js};
 use crate::failure::{napi_err, sync_guard, Failure};
 use crate::js;
+use tradepay_types::describe;
 
 /// Node's header object (`IncomingHttpHeaders`): keys as given, a value a string or a list of
 /// strings. A list is joined with spaces, the separator of `webhook-signature`'s entries, so
@@ -15,7 +16,7 @@ use crate::js;
 fn header_pairs(headers: Option<Value>) -> Result<Vec<(String, String)>, Failure> {
     let Some(Value::Object(map)) = headers else {
         return Err(Failure {
-            kind: "WebhookVerification",
+            class: describe::error_class("webhook"),
             message: "headers must be an object of header names to values, like req.headers".into(),
             ..Failure::default()
         });
@@ -57,7 +58,7 @@ pub fn event_to_js(event: &Event) -> Result<Value, Failure> {
 
 fn webhook_failure(field: &str, message: String) -> Failure {
     Failure {
-        kind: "WebhookVerification",
+        class: describe::error_class("webhook"),
         message: format!("{field}: {message}"),
         field: Some(field.to_owned()),
         ..Failure::default()
@@ -78,7 +79,7 @@ pub fn verify_webhook(
         // 400 for the sender; a secret or option of the wrong type is the server's own
         // mistake and a ValidationError, as for every other call.
         let as_webhook = |f: Failure| Failure {
-            kind: "WebhookVerification",
+            class: describe::error_class("webhook"),
             ..f
         };
         let secret = js::string_arg(secret.as_ref(), "secret")?;

@@ -10,6 +10,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use tradepay_transport as transport;
+use tradepay_transport::options::{self, Spelling};
 use tradepay_types::{params, OrderRef, PayRequest, Refund, RefundRequest, Trade};
 
 use crate::completer;
@@ -18,78 +19,52 @@ use crate::errors::{self, ErrorInfo};
 use crate::models::{quote, PyRefund, PyTrade};
 use crate::runtime::{self, TradepayRuntime};
 
-impl From<&transport::Error> for ErrorInfo {
-    fn from(e: &transport::Error) -> Self {
-        use crate::errors::Class;
-        use transport::ErrorKind as K;
-        let class = match e.kind() {
-            K::Validation => Class::Validation,
-            K::Authentication => Class::Authentication,
-            K::InvalidRequest => Class::InvalidRequest,
-            K::Business => Class::Business,
-            K::Gateway => Class::Gateway,
-            K::Api => Class::Api,
-            K::Network => Class::Network,
-            K::Timeout => Class::Timeout,
-            K::Signature => Class::Signature,
-            K::Protocol => Class::Protocol,
-            K::Webhook => Class::Webhook,
-            _ => Class::Protocol,
-        };
-        ErrorInfo {
-            class,
-            // The gateway's own words for an API error (api.md); the field for a rule.
-            message: errors::field_message(
-                e.field().filter(|_| e.kind() == K::Validation),
-                e.message(),
-            ),
-            code: e.code().map(str::to_owned),
-            trace_id: e.trace_id().map(str::to_owned),
-            http_status: e.http_status(),
-            field: e.field().map(str::to_owned),
-            attempts: Some(e.attempts()).filter(|a| *a > 0),
-            outcome_unknown: e.is_outcome_unknown(),
-            trade: e.trade().cloned(),
-        }
-    }
-}
-
-impl From<transport::Error> for ErrorInfo {
-    fn from(e: transport::Error) -> Self {
-        ErrorInfo::from(&e)
-    }
-}
-
 /// The options a client was made with, kept so that a forked child can build its own.
 #[derive(Clone)]
 struct Config {
+    builder: transport::ClientBuilder,
     base_url: String,
     access_no: String,
-    secret: String,
-    max_retries: u32,
-    timeout: Duration,
-    deadline: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    allow_insecure_http: bool,
 }
 
 impl Config {
-    fn build(&self) -> Result<transport::Client, transport::Error> {
-        let builder = transport::Client::builder()
-            .base_url(self.base_url.clone())
-            .access_no(self.access_no.clone())
-            .secret(self.secret.clone())
-            .max_retries(self.max_retries)
-            .timeout(self.timeout)
-            .deadline_opt(self.deadline);
-        let builder = match self.connect_timeout {
-            Some(t) => builder.connect_timeout(t),
-            None => builder,
+    /// Reads the keyword arguments with the core's table of options (names, types,
+    /// defaults, messages). Durations are taken as raw numbers first, since JSON has no NaN.
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Config> {
+        let rest = PyDict::new(py);
+        let mut numbers = Vec::new();
+        if let Some(options) = options {
+            for (key, value) in options.iter() {
+                let name: String = key.extract()?;
+                let is_number = !value.is_instance_of::<pyo3::types::PyBool>()
+                    && (value.is_instance_of::<pyo3::types::PyFloat>()
+                        || value.is_instance_of::<pyo3::types::PyInt>());
+                if is_number && options::duration_names(Spelling::Python).any(|d| d == name) {
+                    numbers.push((name, value.extract::<f64>()?));
+                } else {
+                    rest.set_item(key, value)?;
+                }
+            }
+        }
+        let map = convert::params(Some(&rest))?;
+        let text = |k: &str| {
+            map.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
         };
-        builder
-            .allow_insecure_http(self.allow_insecure_http)
-            .user_agent(format!("tradepay-python/{}", env!("CARGO_PKG_VERSION")))
-            .build()
+        let builder = options::client_builder(&map, &numbers, Spelling::Python)
+            .map_err(|e| errors::raise(py, &e))?
+            .user_agent(format!("tradepay-python/{}", env!("CARGO_PKG_VERSION")));
+        Ok(Config {
+            base_url: text("base_url"),
+            access_no: text("access_no"),
+            builder,
+        })
+    }
+
+    fn build(&self) -> Result<transport::Client, transport::Error> {
+        options::build(self.builder.clone(), Spelling::Python)
     }
 }
 
@@ -106,32 +81,8 @@ struct Core {
 }
 
 impl Core {
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        base_url: String,
-        access_no: String,
-        secret: String,
-        max_retries: u32,
-        timeout: f64,
-        deadline: Option<f64>,
-        connect_timeout: Option<f64>,
-        allow_insecure_http: bool,
-    ) -> PyResult<Core> {
-        let config = Config {
-            base_url,
-            access_no,
-            secret,
-            max_retries,
-            timeout: convert::seconds(py, "timeout", timeout)?,
-            deadline: deadline
-                .map(|d| convert::seconds(py, "deadline", d))
-                .transpose()?,
-            connect_timeout: connect_timeout
-                .map(|d| convert::seconds(py, "connect_timeout", d))
-                .transpose()?,
-            allow_insecure_http,
-        };
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Core> {
+        let config = Config::new(py, options)?;
         let client = py
             .detach(|| {
                 let rt = runtime::get();
@@ -331,24 +282,9 @@ macro_rules! client_methods {
         #[pymethods]
         impl $ty {
             #[new]
-            #[pyo3(signature = (*, base_url, access_no, secret, max_retries = 2, timeout = 30.0, deadline = None, allow_insecure_http = false, connect_timeout = None))]
-            #[allow(clippy::too_many_arguments)]
-            fn new(
-                py: Python<'_>,
-                base_url: String,
-                access_no: String,
-                secret: String,
-                max_retries: u32,
-                timeout: f64,
-                deadline: Option<f64>,
-                allow_insecure_http: bool,
-                connect_timeout: Option<f64>,
-            ) -> PyResult<Self> {
-                errors::guard(py, false, || {
-                    Ok($ty {
-                        core: Core::new(py, base_url, access_no, secret, max_retries, timeout, deadline, connect_timeout, allow_insecure_http)?,
-                    })
-                })
+            #[pyo3(signature = (**options))]
+            fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+                errors::guard(py, false, || Ok($ty { core: Core::new(py, options)? }))
             }
 
             /// Creates a payment (PAY). Idempotent by `order_id`.

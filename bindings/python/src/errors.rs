@@ -3,49 +3,16 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
-use tradepay_types::Trade;
+use tradepay_types::{describe, Trade};
 
 use crate::models::PyTrade;
-
-/// Which exception class an error maps to (the names of `tradepay._errors`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
-    Validation,
-    Api,
-    Authentication,
-    InvalidRequest,
-    Business,
-    Gateway,
-    Network,
-    Timeout,
-    Signature,
-    Protocol,
-    Webhook,
-}
-
-impl Class {
-    fn name(self) -> &'static str {
-        match self {
-            Class::Validation => "ValidationError",
-            Class::Api => "ApiError",
-            Class::Authentication => "AuthenticationError",
-            Class::InvalidRequest => "InvalidRequestError",
-            Class::Business => "BusinessError",
-            Class::Gateway => "GatewayError",
-            Class::Network => "NetworkError",
-            Class::Timeout => "TimeoutError",
-            Class::Signature => "SignatureError",
-            Class::Protocol => "ProtocolError",
-            Class::Webhook => "WebhookVerificationError",
-        }
-    }
-}
 
 /// Everything an exception carries, copied out of the Rust error so it can cross threads
 /// and be raised where the GIL is held.
 #[derive(Debug, Clone)]
 pub struct ErrorInfo {
-    pub class: Class,
+    /// The class name, from the core's table (`tradepay_types::describe::ERROR_CLASSES`).
+    pub class: &'static str,
     pub message: String,
     pub code: Option<String>,
     pub trace_id: Option<String>,
@@ -56,22 +23,16 @@ pub struct ErrorInfo {
     pub trade: Option<Trade>,
 }
 
-impl From<&tradepay_types::Error> for ErrorInfo {
-    fn from(e: &tradepay_types::Error) -> Self {
-        use tradepay_types::ErrorKind as K;
-        let class = match e.kind() {
-            K::Validation => Class::Validation,
-            K::Signature => Class::Signature,
-            K::Webhook => Class::Webhook,
-            _ => Class::Protocol,
-        };
+impl ErrorInfo {
+    /// An error of `class` with only a message (no code, field or response).
+    pub fn plain(class: &'static str, message: String) -> ErrorInfo {
         ErrorInfo {
             class,
-            message: field_message(e.field(), e.message()),
-            code: e.code().map(str::to_owned),
+            message,
+            code: None,
             trace_id: None,
             http_status: None,
-            field: e.field().map(str::to_owned),
+            field: None,
             attempts: None,
             outcome_unknown: false,
             trade: None,
@@ -79,17 +40,38 @@ impl From<&tradepay_types::Error> for ErrorInfo {
     }
 }
 
-impl From<tradepay_types::Error> for ErrorInfo {
-    fn from(e: tradepay_types::Error) -> Self {
+impl From<&tradepay_transport::Error> for ErrorInfo {
+    fn from(e: &tradepay_transport::Error) -> Self {
+        ErrorInfo {
+            class: e.class_name(),
+            message: e.shown_message(),
+            code: e.code().map(str::to_owned),
+            trace_id: e.trace_id().map(str::to_owned),
+            http_status: e.http_status(),
+            field: e.field().map(str::to_owned),
+            attempts: Some(e.attempts()).filter(|a| *a > 0),
+            outcome_unknown: e.is_outcome_unknown(),
+            trade: e.trade().cloned(),
+        }
+    }
+}
+
+impl From<tradepay_transport::Error> for ErrorInfo {
+    fn from(e: tradepay_transport::Error) -> Self {
         ErrorInfo::from(&e)
     }
 }
 
-/// The message every binding shows: `"{field}: {rule}"` for a field error, else the rule.
-pub fn field_message(field: Option<&str>, rule: &str) -> String {
-    match field {
-        Some(f) => format!("{f}: {rule}"),
-        None => rule.to_owned(),
+// A request's error is the client's error before anything was sent: one mapping for both.
+impl From<tradepay_types::Error> for ErrorInfo {
+    fn from(e: tradepay_types::Error) -> Self {
+        ErrorInfo::from(tradepay_transport::Error::from(e))
+    }
+}
+
+impl From<&tradepay_types::Error> for ErrorInfo {
+    fn from(e: &tradepay_types::Error) -> Self {
+        ErrorInfo::from(e.clone())
     }
 }
 
@@ -105,7 +87,7 @@ pub fn to_py(py: Python<'_>, info: ErrorInfo) -> PyErr {
 
 fn build(py: Python<'_>, info: ErrorInfo) -> PyResult<PyErr> {
     let module = ERRORS.get_or_try_init(py, || py.import("tradepay._errors").map(Bound::unbind))?;
-    let class = module.bind(py).getattr(info.class.name())?;
+    let class = module.bind(py).getattr(info.class)?;
     let kwargs = PyDict::new(py);
     kwargs.set_item("code", info.code)?;
     kwargs.set_item("trace_id", info.trace_id)?;
@@ -136,18 +118,15 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
         .unwrap_or("a panic with no message")
 }
 
-/// What a panic inside the Rust code becomes: a ProtocolError (a `TradepayError`, so that
-/// `except TradepayError` handles it like any other failure), never pyo3's PanicException,
-/// which derives from BaseException and escapes `except Exception`. A call that panicked may
-/// have sent its request, so its outcome is unknown.
+/// What a panic inside the Rust code becomes: the base `TradepayError` with the core's
+/// internal code (so that `except TradepayError` handles it like any other failure), never
+/// pyo3's PanicException, which derives from BaseException and escapes `except Exception`.
+/// A call that panicked may have sent its request, so its outcome is unknown.
 pub fn from_panic(payload: &(dyn std::any::Any + Send), outcome_unknown: bool) -> ErrorInfo {
     ErrorInfo {
-        class: Class::Protocol,
-        message: format!(
-            "internal error in tradepay (a bug, please report it): {}",
-            panic_message(payload)
-        ),
-        code: None,
+        class: describe::ERROR_CLASSES[0].name,
+        message: describe::internal_message(panic_message(payload)),
+        code: Some(describe::INTERNAL_CODE.to_owned()),
         trace_id: None,
         http_status: None,
         field: None,

@@ -4,21 +4,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
-use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use tradepay_sandbox::{FaultRule, Outcome, Sandbox, SandboxConfig, SandboxError};
+use tradepay_types::describe;
 
 use crate::convert;
-use crate::errors;
+use crate::errors::{self, ErrorInfo};
 use crate::models::{json_to_py, py_to_json, quote, PyRefund, PyTrade};
 use crate::runtime;
 
 fn sandbox_error(e: SandboxError) -> PyErr {
-    match e {
-        SandboxError::Io(_) | SandboxError::Tls(_) => PyOSError::new_err(e.to_string()),
-        _ => PyValueError::new_err(e.to_string()),
-    }
+    Python::attach(|py| {
+        let class = describe::error_class(e.kind());
+        errors::to_py(py, ErrorInfo::plain(class, e.to_string()))
+    })
 }
 
 /// An in-process sandbox gateway on 127.0.0.1 (plain HTTP), with its own credentials.
@@ -143,8 +144,7 @@ impl PySandbox {
     /// `probability`, `seed`, `delay_ms`, `retry_after`.
     fn set_faults(&self, py: Python<'_>, rules: &Bound<'_, PyAny>) -> PyResult<()> {
         let value = py_to_json(rules)?;
-        let rules: Vec<FaultRule> = serde_json::from_value(value)
-            .map_err(|e| PyValueError::new_err(format!("invalid fault rules: {e}")))?;
+        let rules = FaultRule::list_from_json(value).map_err(sandbox_error)?;
         self.with(py, move |sb| sb.set_faults(rules))?
             .map_err(sandbox_error)
     }

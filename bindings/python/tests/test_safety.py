@@ -27,14 +27,17 @@ needs_hooks = pytest.mark.skipif(
 )
 
 
-# -- 1. a panic inside Rust is a TradepayError, promptly, sync and async ----------------
+# -- 1. a panic inside Rust is a TradepayError (code ERR_TRADEPAY_INTERNAL), promptly, sync and async ----------------
 
 
 @needs_hooks
 @pytest.mark.parametrize("at", ["entry", "call"])
 def test_a_panic_in_a_sync_call_is_a_tradepay_error(client: tradepay.Client, at: str) -> None:
-    with pytest.raises(tradepay.ProtocolError, match="internal error in tradepay") as info:
+    # The class and code Node reports too: the base class, with the core's internal code.
+    with pytest.raises(tradepay.TradepayError, match="internal error in tradepay") as info:
         client._test_panic(at)  # type: ignore[attr-defined]
+    assert type(info.value) is tradepay.TradepayError
+    assert info.value.code == "ERR_TRADEPAY_INTERNAL"
     assert "deliberate panic" in str(info.value)
     # Inside a call the request may have gone out; at the entry nothing was sent.
     assert info.value.outcome_unknown is (at == "call")
@@ -47,7 +50,7 @@ def test_a_panic_in_a_sync_call_is_a_tradepay_error(client: tradepay.Client, at:
 def test_a_panic_in_an_async_call_completes_its_future(sandbox: tradepay.Sandbox, at: str) -> None:
     async def main() -> None:
         async with make_async(sandbox) as c:
-            with pytest.raises(tradepay.ProtocolError, match="deliberate panic") as info:
+            with pytest.raises(tradepay.TradepayError, match="deliberate panic") as info:
                 # Liveness bound: before the fix the future was never completed.
                 await asyncio.wait_for(c._test_panic(at), timeout=10)  # type: ignore[attr-defined]
             assert info.value.outcome_unknown is (at == "call")
@@ -66,7 +69,7 @@ class _NoReaderLoop(asyncio.SelectorEventLoop):
 def test_a_panic_on_the_fallback_path_completes_its_future(sandbox: tradepay.Sandbox) -> None:
     async def main() -> None:
         async with make_async(sandbox) as c:
-            with pytest.raises(tradepay.ProtocolError, match="deliberate panic"):
+            with pytest.raises(tradepay.TradepayError, match="deliberate panic"):
                 await asyncio.wait_for(c._test_panic("call"), timeout=10)  # type: ignore[attr-defined]
 
     loop = _NoReaderLoop()

@@ -68,6 +68,13 @@ pub struct FaultRule {
 }
 
 impl FaultRule {
+    /// The rules of a binding's argument (a list of objects), with one message for a bad one
+    /// in every language.
+    pub fn list_from_json(rules: serde_json::Value) -> Result<Vec<FaultRule>, crate::SandboxError> {
+        serde_json::from_value(rules)
+            .map_err(|e| crate::SandboxError::Invalid(format!("fault rules: {e}")))
+    }
+
     /// A rule of `kind` for every request, to narrow with the other fields.
     pub fn new(kind: FaultKind) -> FaultRule {
         FaultRule {

@@ -185,6 +185,21 @@ pub enum SandboxError {
     Invalid(String),
 }
 
+impl SandboxError {
+    /// The error kind a binding raises this as (the names of
+    /// `tradepay_types::describe::ERROR_CLASSES`): a refused argument, order or state is
+    /// the caller's mistake and nothing changed; I/O is the machine's.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SandboxError::Io(_) => "network",
+            SandboxError::Tls(_)
+            | SandboxError::NotFound(_)
+            | SandboxError::InvalidState(_)
+            | SandboxError::Invalid(_) => "validation",
+        }
+    }
+}
+
 /// One order as the ledger sees it: how many times money was taken and how much went back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LedgerEntry {

@@ -16,12 +16,8 @@ use crate::client::{Client, Config};
 use crate::error::Error;
 use crate::journal::{Journal, JournalHandle, DEFAULT_REPLAY_WINDOW};
 
-/// The default number of retries after the first attempt.
-pub const DEFAULT_MAX_RETRIES: u32 = 2;
-/// The default time allowed to one attempt (connect, send, read the answer).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The default time allowed to open a connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+// The defaults are facts of the API every binding documents: written once, in its description.
+pub use tradepay_types::describe::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT};
 /// The most retries a client may be given. Each retry of a money-moving call is another
 /// chance for the gateway to act, and without a deadline a huge count against a gateway
 /// that keeps answering 503 would never return.
@@ -237,20 +233,21 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let base_url = self
             .base_url
-            .ok_or_else(|| Error::validation("base_url is required"))?;
+            .ok_or_else(|| Error::option("base_url", "is required"))?;
         let access_no = self
             .access_no
             .filter(|a| !a.is_empty())
-            .ok_or_else(|| Error::validation("access_no is required"))?;
+            .ok_or_else(|| Error::option("access_no", "is required"))?;
         if access_no.len() > 64 || access_no.chars().any(char::is_control) {
-            return Err(Error::validation(
-                "access_no must be 1 to 64 characters without control characters",
+            return Err(Error::option(
+                "access_no",
+                "must be 1 to 64 characters without control characters",
             ));
         }
         let secret = self
             .secret
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| Error::validation("secret is required"))?;
+            .ok_or_else(|| Error::option("secret", "is required"))?;
         // Every duration becomes `Instant::now() + d` somewhere: one range for all of them
         // (at most a day, protocol-wide), so no caller's value can overflow an instant.
         check_duration("timeout", self.timeout)?;
@@ -261,15 +258,16 @@ impl ClientBuilder {
         check_duration("retry_backoff", self.backoff)?;
         check_duration("retry_backoff", self.max_backoff)?;
         if self.max_retries > MAX_RETRIES {
-            return Err(Error::validation(format!(
-                "max_retries must be at most {MAX_RETRIES}"
-            )));
+            return Err(Error::option(
+                "max_retries",
+                format!("must be at most {MAX_RETRIES}"),
+            ));
         }
         if self.timeout.is_zero() {
-            return Err(Error::validation("timeout must be greater than zero"));
+            return Err(Error::option("timeout", "must be greater than zero"));
         }
         if self.deadline.is_some_and(|d| d.is_zero()) {
-            return Err(Error::validation("deadline must be greater than zero"));
+            return Err(Error::option("deadline", "must be greater than zero"));
         }
         check_duration("replay_window", self.replay_window)?;
         let journal = match self.journal {
@@ -283,7 +281,7 @@ impl ClientBuilder {
             .user_agent
             .unwrap_or_else(|| format!("tradepay-rust/{}", env!("CARGO_PKG_VERSION")));
         let user_agent = http::HeaderValue::from_str(&user_agent)
-            .map_err(|_| Error::validation("user_agent must be visible ASCII"))?;
+            .map_err(|_| Error::option("user_agent", "must be visible ASCII"))?;
 
         let tls = tls_config(
             &self.root_pems,
@@ -381,42 +379,45 @@ fn endpoint(base_url: &str, allow_insecure_http: bool) -> Result<Uri, Error> {
     let trimmed = base_url.trim().trim_end_matches('/');
     let uri: Uri = trimmed
         .parse()
-        .map_err(|_| Error::validation("base_url is not a valid URL"))?;
+        .map_err(|_| Error::option("base_url", "is not a valid URL"))?;
     // A user name or password in the URL would travel in logs, Debug output and error
     // reports; credentials are the access_no and secret. The message never repeats them.
     if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
-        return Err(Error::validation(
-            "base_url must not contain a user name or password (user:password@); \
+        return Err(Error::option(
+            "base_url",
+            "must not contain a user name or password (user:password@); \
              pass credentials with access_no and secret",
         ));
     }
     let host = uri
         .host()
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| Error::validation("base_url must be an absolute URL with a host"))?;
+        .ok_or_else(|| Error::option("base_url", "must be an absolute URL with a host"))?;
     match uri.scheme_str() {
         Some("https") => {}
         Some("http") => {
             if !allow_insecure_http && !is_loopback_host(host) {
-                return Err(Error::validation(
-                    "base_url uses plain http:// to a host that is not loopback; use https://, \
+                return Err(Error::option(
+                    "base_url",
+                    "uses plain http:// to a host that is not loopback; use https://, \
                      or turn on the allow-insecure-http option (allow_insecure_http in Rust \
                      and Python, allowInsecureHttp in Node)",
                 ));
             }
         }
         _ => {
-            return Err(Error::validation(
-                "base_url must start with https:// or http://",
+            return Err(Error::option(
+                "base_url",
+                "must start with https:// or http://",
             ))
         }
     }
     if uri.query().is_some() {
-        return Err(Error::validation("base_url must not have a query string"));
+        return Err(Error::option("base_url", "must not have a query string"));
     }
     format!("{trimmed}/v1/gateway")
         .parse()
-        .map_err(|_| Error::validation("base_url is not a valid URL"))
+        .map_err(|_| Error::option("base_url", "is not a valid URL"))
 }
 
 fn tls_config(

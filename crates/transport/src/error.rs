@@ -194,6 +194,19 @@ impl Error {
         self
     }
 
+    /// A validation error about the client option `field` (named as the Rust builder
+    /// names it; [`crate::options`] renames it for a binding).
+    pub(crate) fn option(field: &'static str, message: impl Into<String>) -> Self {
+        let mut e = Error::new(ErrorKind::Validation, message);
+        e.inner.field = Some(field.into());
+        e
+    }
+
+    pub(crate) fn rename_field(mut self, field: &str) -> Self {
+        self.inner.field = Some(field.into());
+        self
+    }
+
     pub(crate) fn with_source(
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,
@@ -220,6 +233,18 @@ impl Error {
     /// The description, without the field name.
     pub fn message(&self) -> &str {
         &self.inner.message
+    }
+
+    /// The exception class every binding raises this error as (`ValidationError`, …): one
+    /// table, `tradepay_types::describe::ERROR_CLASSES`, decides it for all of them.
+    pub fn class_name(&self) -> &'static str {
+        tradepay_types::describe::error_class(self.kind().as_str())
+    }
+
+    /// The message every binding shows: the field and the rule for a rule broken
+    /// (`order_id: may contain only …`), the gateway's own words for its answer.
+    pub fn shown_message(&self) -> String {
+        tradepay_types::describe::shown_message(self.kind().as_str(), self.field(), self.message())
     }
 
     /// The gateway's trace number of the call that failed, when it answered with one.
@@ -341,5 +366,60 @@ impl std::error::Error for Error {
             .source
             .as_deref()
             .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tradepay_types::describe::{error_class, ERROR_CLASSES};
+
+    const EVERY_KIND: &[ErrorKind] = &[
+        ErrorKind::Validation,
+        ErrorKind::Authentication,
+        ErrorKind::InvalidRequest,
+        ErrorKind::Business,
+        ErrorKind::Gateway,
+        ErrorKind::Api,
+        ErrorKind::Network,
+        ErrorKind::Timeout,
+        ErrorKind::Signature,
+        ErrorKind::Protocol,
+        ErrorKind::Webhook,
+    ];
+
+    #[test]
+    fn every_kind_has_exactly_one_class() {
+        for kind in EVERY_KIND {
+            let owners = ERROR_CLASSES
+                .iter()
+                .filter(|c| c.kinds.contains(&kind.as_str()))
+                .count();
+            assert_eq!(owners, 1, "{kind}");
+        }
+        let listed: usize = ERROR_CLASSES.iter().map(|c| c.kinds.len()).sum();
+        assert_eq!(
+            listed,
+            EVERY_KIND.len(),
+            "a class names a kind the core lacks"
+        );
+        assert_eq!(
+            error_class(ErrorKind::Webhook.as_str()),
+            "WebhookVerificationError"
+        );
+    }
+
+    #[test]
+    fn a_rule_names_its_field_and_an_answer_keeps_the_gateways_words() {
+        let rule = Error::from(tradepay_types::Error::validation(
+            "22070001",
+            "order_id",
+            "is required",
+        ));
+        assert_eq!(rule.class_name(), "ValidationError");
+        assert_eq!(rule.shown_message(), "order_id: is required");
+        let mut answer = Error::new(ErrorKind::Business, "order does not exist");
+        answer.inner.field = Some("order_id".into());
+        assert_eq!(answer.shown_message(), "order does not exist");
     }
 }

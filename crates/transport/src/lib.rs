@@ -10,6 +10,7 @@ mod client;
 mod error;
 mod flows;
 pub mod journal;
+pub mod options;
 pub mod webhook;
 
 pub use builder::{

@@ -6,6 +6,8 @@
 //! listed here (Rust has no reflection), and a test checks that they are exactly the wire
 //! fields of the serde structs, so the list cannot drift from the types.
 
+use std::time::Duration;
+
 use crate::open_enum::{
     EventType, NextActionType, PaymentMethod, PaymentMode, RefundStatus, Status, TradeStatus,
     TransType,
@@ -252,6 +254,278 @@ pub const MODELS: &[ModelDesc] = &[
     },
 ];
 
+/// The default number of retries after the first attempt.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The default time allowed to one attempt (connect, send, read the answer).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The type of a client option's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionType {
+    /// A string.
+    Str,
+    /// A whole number, 0 or more.
+    Count,
+    /// A boolean.
+    Bool,
+    /// A duration: seconds (int or float) in Python, milliseconds in Node.
+    Duration,
+}
+
+/// What an option is when it is not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionDefault {
+    /// The option must be given.
+    Required,
+    /// No value: the behaviour the doc describes (no deadline, say).
+    Unset,
+    /// A count.
+    Count(u32),
+    /// A duration.
+    Duration(Duration),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// One option of a client, with its name in each language.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionDesc {
+    /// The Python keyword (and Rust builder method).
+    pub python: &'static str,
+    /// The Node key (camelCase; durations end in `Ms`).
+    pub node: &'static str,
+    /// Its type.
+    pub ty: OptionType,
+    /// Its default.
+    pub default: OptionDefault,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+/// The options of `Client` / `AsyncClient` / `new Client()`, in the order they are checked.
+pub const CLIENT_OPTIONS: &[OptionDesc] = &[
+    OptionDesc {
+        python: "base_url",
+        node: "baseUrl",
+        ty: OptionType::Str,
+        default: OptionDefault::Required,
+        doc: "The gateway, `https://…`; plain `http://` only to loopback (127.0.0.0/8, `::1`, `localhost`) unless `allow_insecure_http`.",
+    },
+    OptionDesc {
+        python: "access_no",
+        node: "accessNo",
+        ty: OptionType::Str,
+        default: OptionDefault::Required,
+        doc: "The access party's number, given by the gateway.",
+    },
+    OptionDesc {
+        python: "secret",
+        node: "secret",
+        ty: OptionType::Str,
+        default: OptionDefault::Required,
+        doc: "The signing secret shared with the gateway; never logged or shown.",
+    },
+    OptionDesc {
+        python: "max_retries",
+        node: "maxRetries",
+        ty: OptionType::Count,
+        default: OptionDefault::Count(DEFAULT_MAX_RETRIES),
+        doc: "Retries after the first attempt (so up to 3 attempts by default); at most 10.",
+    },
+    OptionDesc {
+        python: "timeout",
+        node: "timeoutMs",
+        ty: OptionType::Duration,
+        default: OptionDefault::Duration(DEFAULT_TIMEOUT),
+        doc: "One attempt, from connect to the last byte; 0 to a day.",
+    },
+    OptionDesc {
+        python: "deadline",
+        node: "deadlineMs",
+        ty: OptionType::Duration,
+        default: OptionDefault::Unset,
+        doc: "The whole call, attempts and backoff included; none by default (bounded by the retries); at most a day.",
+    },
+    OptionDesc {
+        python: "connect_timeout",
+        node: "connectTimeoutMs",
+        ty: OptionType::Duration,
+        default: OptionDefault::Duration(DEFAULT_CONNECT_TIMEOUT),
+        doc: "Opening one connection (within the attempt's timeout).",
+    },
+    OptionDesc {
+        python: "allow_insecure_http",
+        node: "allowInsecureHttp",
+        ty: OptionType::Bool,
+        default: OptionDefault::Bool(false),
+        doc: "Allow plain `http://` to a host other than loopback; without it such a client is refused when built, with a ValidationError.",
+    },
+];
+
+/// An exception class of every binding: the same name, parent and meaning in each.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorClassDesc {
+    /// The class name in every language.
+    pub name: &'static str,
+    /// The class it extends; `None` for the base class (which extends the language's own).
+    pub parent: Option<&'static str>,
+    /// The error kinds of the core (`ErrorKind::as_str` of tradepay-transport) raised as it.
+    pub kinds: &'static [&'static str],
+    /// Python also derives it from this builtin, so `except TimeoutError` catches it.
+    pub python_builtin: Option<&'static str>,
+    /// One line of documentation: when it is raised.
+    pub doc: &'static str,
+    /// Whether the client retries it by itself (within `max_retries`).
+    pub retried: &'static str,
+}
+
+/// The error classes, parents first. Every kind of the core appears in exactly one entry
+/// (a test in tradepay-transport checks it), so both bindings map a kind to its class by
+/// reading this table: the classification is written once.
+pub const ERROR_CLASSES: &[ErrorClassDesc] = &[
+    ErrorClassDesc {
+        name: "TradepayError",
+        parent: None,
+        kinds: &[],
+        python_builtin: None,
+        doc: "Base class of every error the SDK raises. `outcome_unknown` is true when the request may have been processed by the gateway (a timeout, a connection lost after sending, code 90000002): query the order before anything that could charge twice.",
+    retried: "no (see the subclasses)",
+    },
+    ErrorClassDesc {
+        name: "ValidationError",
+        parent: Some("TradepayError"),
+        kinds: &["validation"],
+        python_builtin: Some("ValueError"),
+        doc: "A request or option broke a rule of the protocol before sending; nothing went out. `field` names it.",
+    retried: "no",
+    },
+    ErrorClassDesc {
+        name: "ApiError",
+        parent: Some("TradepayError"),
+        kinds: &["api"],
+        python_builtin: None,
+        doc: "The gateway answered with a code of no known class (`code`, `message`, `trace_id`); base class of the four below.",
+    retried: "no",
+    },
+    ErrorClassDesc {
+        name: "AuthenticationError",
+        parent: Some("ApiError"),
+        kinds: &["authentication"],
+        python_builtin: None,
+        doc: "Code `1xxxxxxx`: signature, timestamp, nonce or accessNo refused.",
+    retried: "no",
+    },
+    ErrorClassDesc {
+        name: "InvalidRequestError",
+        parent: Some("ApiError"),
+        kinds: &["invalid_request"],
+        python_builtin: None,
+        doc: "Code `2xxxxxxx`: the gateway found the request malformed.",
+    retried: "no",
+    },
+    ErrorClassDesc {
+        name: "BusinessError",
+        parent: Some("ApiError"),
+        kinds: &["business"],
+        python_builtin: None,
+        doc: "Code `3xxxxxxx`: not found, ID reuse, state, refund too large, token.",
+    retried: "no",
+    },
+    ErrorClassDesc {
+        name: "GatewayError",
+        parent: Some("ApiError"),
+        kinds: &["gateway"],
+        python_builtin: None,
+        doc: "Code `9xxxxxxx`, or HTTP 429 or any 5xx after the retries (outcome unknown except after 429 and `90000001`).",
+    retried: "`90000001`, `90000002`, 429, 502–504",
+    },
+    ErrorClassDesc {
+        name: "NetworkError",
+        parent: Some("TradepayError"),
+        kinds: &["network"],
+        python_builtin: None,
+        doc: "Connection refused, reset, or a body cut short; `outcome_unknown` says whether the request had been sent.",
+    retried: "yes",
+    },
+    ErrorClassDesc {
+        name: "TimeoutError",
+        parent: Some("TradepayError"),
+        kinds: &["timeout"],
+        python_builtin: Some("TimeoutError"),
+        doc: "A timeout or deadline passed; the outcome is unknown. `wait_final` and micropay set `trade` to the last order seen.",
+    retried: "yes (attempts)",
+    },
+    ErrorClassDesc {
+        name: "SignatureError",
+        parent: Some("TradepayError"),
+        kinds: &["signature"],
+        python_builtin: None,
+        doc: "A response without a valid `X-Signature` (only `1000xxxx` may come unsigned): its code and data are not trusted.",
+    retried: "no",
+    },
+    ErrorClassDesc {
+        name: "ProtocolError",
+        parent: Some("TradepayError"),
+        kinds: &["protocol"],
+        python_builtin: None,
+        doc: "A response that is not the protocol (bad envelope, over 1 MiB, other HTTP status), or a signed answer about another request (outcome unknown).",
+    retried: "no",
+    },
+    ErrorClassDesc {
+        name: "WebhookVerificationError",
+        parent: Some("TradepayError"),
+        kinds: &["webhook"],
+        python_builtin: None,
+        doc: "A webhook delivery failed verification (signature, timestamp, headers or body).",
+    retried: "n/a",
+    },
+];
+
+/// The class an error of `kind` is raised as; the base class for a kind no entry names
+/// (one a newer core added), so that it is still caught as a tradepay error.
+pub fn error_class(kind: &str) -> &'static str {
+    ERROR_CLASSES
+        .iter()
+        .find(|c| c.kinds.contains(&kind))
+        .map_or(ERROR_CLASSES[0].name, |c| c.name)
+}
+
+/// The `code` of a `TradepayError` that reports a panic inside the SDK (a bug), so that a
+/// caller can tell it from a gateway code.
+pub const INTERNAL_CODE: &str = "ERR_TRADEPAY_INTERNAL";
+
+/// The message of that error, from the panic's own message.
+pub fn internal_message(panic: &str) -> String {
+    format!("internal error in tradepay (a bug; please report it): {panic}")
+}
+
+/// The kind names of tradepay-types' own [`ErrorKind`](crate::ErrorKind), as the transport
+/// names them, so that a request error and the same error from the client read alike.
+pub fn types_kind(kind: crate::ErrorKind) -> &'static str {
+    match kind {
+        crate::ErrorKind::Validation => "validation",
+        crate::ErrorKind::Protocol => "protocol",
+        crate::ErrorKind::Signature => "signature",
+        crate::ErrorKind::Webhook => "webhook",
+    }
+}
+
+/// The message every binding shows for an error: `"{field}: {rule}"` for an error about a
+/// field, else the message itself. An answer of the gateway (an `ApiError` and its
+/// subclasses) keeps the gateway's own words, its field aside.
+pub fn shown_message(kind: &str, field: Option<&str>, message: &str) -> String {
+    let answered = ERROR_CLASSES
+        .iter()
+        .find(|c| c.kinds.contains(&kind))
+        .is_some_and(|c| c.name == "ApiError" || c.parent == Some("ApiError"));
+    match field {
+        Some(f) if !answered => format!("{f}: {message}"),
+        _ => message.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,6 +589,22 @@ mod tests {
         round_trip::<crate::NextAction>("NextAction");
         round_trip::<crate::Trade>("Trade");
         round_trip::<crate::Refund>("Refund");
+    }
+
+    #[test]
+    fn error_classes_have_known_parents_listed_first() {
+        for (i, class) in ERROR_CLASSES.iter().enumerate() {
+            if let Some(parent) = class.parent {
+                let at = ERROR_CLASSES.iter().position(|c| c.name == parent);
+                assert!(
+                    at.is_some_and(|at| at < i),
+                    "{} extends {parent}",
+                    class.name
+                );
+            }
+        }
+        assert_eq!(error_class("validation"), "ValidationError");
+        assert_eq!(error_class("a kind from the future"), "TradepayError");
     }
 
     #[test]

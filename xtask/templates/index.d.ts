@@ -1,0 +1,284 @@
+// Template of index.d.ts: `cargo xtask codegen` fills the marked parts from the core's description.
+/// <reference types="node" />
+// Types of the `tradepay` package (api.md, Node section). Field names of requests and
+// results are the wire names of the gateway protocol (snake_case); options and methods are
+// camelCase. Enum fields are unions of the known values, open to values a newer gateway may
+// send (kept as their raw string).
+
+/** A string union that still accepts (and keeps) values this version does not know. */
+export type Open<T extends string> = T | (string & {});
+
+// @generated enums
+
+/** An amount as a decimal string: `"10"`, `"10.5"`, `"10.50"`. Numbers are refused (a float cannot carry money exactly). */
+export type AmountString = string;
+
+// @generated client_options
+/** A card's data, for `payment_method` `card`. */
+export interface CardData {
+  /** The card number, digits. */
+  number: string;
+  /** The expiry month, `"01"` to `"12"`. */
+  exp_month: string;
+  /** The expiry year. */
+  exp_year: string;
+  /** The card's security code. */
+  cvc: string;
+}
+
+/** The data of the chosen payment method; it may hold only that method's entry. */
+export interface PaymentMethodData {
+  /** For `card` (not with `recurring_payment`). */
+  card?: CardData;
+  /** For `micropay`. */
+  micropay?: {
+    /** The customer's code, 10–32 digits. */
+    auth_code: string;
+  };
+}
+
+/** The fields of a PAY request. */
+export interface PayParams {
+  /** The merchant the order belongs to. */
+  merchant_id: string;
+  /** The caller's order ID, unique per merchant: the idempotency key. */
+  order_id: string;
+  /** The amount to charge. */
+  amount: AmountString;
+  /** ISO 4217; uppercased before sending. */
+  currency: string;
+  /** How the customer pays. */
+  payment_method: PaymentMethod;
+  /** The caller's customer ID, at most 64 bytes. */
+  customer_id?: string;
+  /** The caller's data, string to string (keys 1–40 bytes, values at most 500, 1024 bytes in all); returned as sent. */
+  metadata?: Record<string, string>;
+  /** Where the customer's browser returns after a redirect (absolute `http://` or `https://` URL). */
+  return_url?: string;
+  /** Where the gateway sends this order's webhooks (absolute `http://` or `https://` URL). */
+  notify_url?: string;
+  /** `subscription` or `recurring_payment`, cards only; absent for a one-off payment. */
+  payment_mode?: PaymentMode;
+  /** The token of a subscription, with `recurring_payment`. */
+  payment_token?: string;
+  /** RFC 3339; filled by the SDK when absent. */
+  txn_time?: string;
+  /** The chosen method's data (the card, or micropay's `auth_code`). */
+  payment_method_data?: PaymentMethodData;
+}
+
+/** Names an order by `trade_id`, `order_id` or both (which must then name the same order). */
+export type OrderRef =
+  | {
+      /** The gateway's transaction ID. */
+      trade_id: string;
+      /** The caller's order ID. */
+      order_id?: string;
+    }
+  | {
+      /** The caller's order ID. */
+      order_id: string;
+      /** The gateway's transaction ID. */
+      trade_id?: string;
+    };
+
+/** Names an order of a merchant (QUERY, REVERSAL, CLOSE). */
+export type OrderParams = {
+  /** The merchant the order belongs to. */
+  merchant_id: string;
+} & OrderRef;
+
+/** The fields of a REFUND request, naming the order to refund. */
+export type RefundParams = {
+  /** The merchant the order belongs to. */
+  merchant_id: string;
+  /** The caller's refund ID, unique per merchant: the idempotency key. */
+  refund_id: string;
+  /** The amount to give back; the refunds of an order may not exceed its amount. */
+  amount: AmountString;
+  /** The caller's reason, at most 256 bytes. */
+  reason?: string;
+  /** Where the gateway sends this refund's webhooks; default: the order's. */
+  notify_url?: string;
+} & OrderRef;
+
+/** Names a refund (REFUND_QUERY). */
+export interface RefundQueryParams {
+  /** The merchant the refund belongs to. */
+  merchant_id: string;
+  /** The caller's refund ID. */
+  refund_id: string;
+}
+
+/** Names the order to wait for, and for how long. */
+export type WaitFinalParams = OrderParams & {
+  /** How long to keep polling, milliseconds; default 60000, at most 86400000. */
+  timeoutMs?: number;
+};
+
+/** The fields of a PAY by micropay (the customer's code), and the deadline of the whole flow. */
+export type MicropayParams = Omit<PayParams, 'payment_method' | 'payment_method_data'> & {
+  /** Always `micropay`; may be left out. */
+  payment_method?: 'micropay';
+  /** The customer's code, 10–32 digits. */
+  auth_code: string;
+  /** When to give up and reverse, milliseconds; default 30000, at most 86400000. */
+  deadlineMs?: number;
+};
+
+// @generated models
+/** A client of the gateway: signs each request, retries what is safe to retry, verifies each response. */
+export declare class Client {
+  /** @throws {ValidationError} on bad options (nothing is sent). */
+  constructor(options: ClientOptions);
+  /** PAY: creates a payment, or answers again for an `order_id` already paid with the same fields. */
+  pay(params: PayParams): Promise<Trade>;
+  /** QUERY: reads an order. */
+  query(params: OrderParams): Promise<Trade>;
+  /** REFUND: gives money back on a SUCCESS order; idempotent by `refund_id`. */
+  refund(params: RefundParams): Promise<Refund>;
+  /** REFUND_QUERY: reads a refund. */
+  refundQuery(params: RefundQueryParams): Promise<Refund>;
+  /** REVERSAL: cancels the payment whatever its state; resolves with the CLOSED order. */
+  reverse(params: OrderParams): Promise<Trade>;
+  /** CLOSE: closes a PENDING order. */
+  closeOrder(params: OrderParams): Promise<Trade>;
+  /** Polls QUERY until SUCCESS, FAILED or CLOSED; rejects with TimeoutError (`.trade` = last seen) at `timeoutMs`. */
+  waitFinal(params: WaitFinalParams): Promise<Trade>;
+  /** Pays, queries until final, reverses at `deadlineMs`; rejects only if even the reversal is unconfirmed. */
+  micropay(params: MicropayParams): Promise<Trade>;
+  /** Releases the connection pool. */
+  close(): void;
+}
+
+/** A fault the sandbox can inject. */
+export type FaultKind = Open<
+  | 'close_before'
+  | 'close_after_commit'
+  | 'http_503'
+  | 'http_429'
+  | 'busy'
+  | 'delay'
+  | 'truncate'
+  | 'bad_signature'
+  | 'no_signature'
+>;
+
+
+/** A fault the sandbox injects into matching requests. */
+export interface FaultRule {
+  /** What goes wrong. */
+  kind: FaultKind;
+  /** Only requests of this operation; default: every operation. */
+  trans_type?: TransType;
+  /** Fire on at most this many matching requests; with neither `count` nor `probability`, on every one until cleared. */
+  count?: number;
+  /** Fire at random with this chance (0 to 1) on each matching request, reproducibly from `seed`. */
+  probability?: number;
+  /** The seed of this rule's random draws; default: the sandbox's seed. */
+  seed?: number;
+  /** For `delay`: how long to wait before handling the request, milliseconds; default 1000, at most a day. */
+  delay_ms?: number;
+  /** For `http_429`: the `Retry-After` seconds; default 1, at most a day. */
+  retry_after?: number;
+}
+
+/** One order as the sandbox's ledger sees it. */
+export interface LedgerEntry {
+  /** The caller's order ID. */
+  order_id: string;
+  /** The gateway's transaction ID. */
+  trade_id: string;
+  /** The merchant the order belongs to. */
+  merchant_id: string;
+  /** Two decimals. */
+  amount: string;
+  /** The ISO 4217 code. */
+  currency: string;
+  /** The order's status. */
+  status: Status;
+  /** How many times the customer was charged: 0 or 1, never more. */
+  charges: number;
+  /** Money given back (successful refunds and reversal), two decimals. */
+  refunded: string;
+}
+
+/** One webhook delivery of the sandbox and how it went. */
+export interface WebhookDelivery {
+  /** `webhook-id`, the same on every attempt. */
+  id: string;
+  /** Where the delivery is sent (the `notify_url`). */
+  url: string;
+  /** The event's type. */
+  type: EventType;
+  /** How many times it was sent so far. */
+  attempts: number;
+  /** True once an attempt was answered with a 2xx status. */
+  delivered: boolean;
+  /** The HTTP status of the last attempt, or null when none answered. */
+  last_status: number | null;
+  /** Why the last attempt failed (a connection or TLS error), when it did. */
+  last_error?: string;
+  /** The exact body sent. */
+  body: string;
+}
+
+/** An embedded gateway emulator for tests, with fault injection, a clock and a ledger. */
+export declare class Sandbox {
+  private constructor();
+  /** Starts the embedded gateway on 127.0.0.1 with generated credentials. */
+  static start(): Promise<Sandbox>;
+  /** The base URL to give {@link ClientOptions.baseUrl} (`http://127.0.0.1:…`). */
+  readonly url: string;
+  /** The access number to give {@link ClientOptions.accessNo}. */
+  readonly accessNo: string;
+  /** The signing secret to give {@link ClientOptions.secret}. */
+  readonly secret: string;
+  /** `whsec_…` */
+  readonly webhookSecret: string;
+  /** Completes a pending QR or 3-D Secure order as the customer would. */
+  complete(tradeId: string, outcome: 'succeeded' | 'failed'): Promise<Trade>;
+  /** Moves the sandbox clock forward (0 to 86400 seconds per call). */
+  advanceClock(seconds: number): Promise<void>;
+  /** Replaces the fault rules. */
+  setFaults(rules: FaultRule[]): Promise<void>;
+  /** Removes every fault rule. */
+  clearFaults(): Promise<void>;
+  /** Every order with its charge count and refunded total, oldest first. */
+  ledger(): Promise<LedgerEntry[]>;
+  /** Every order as QUERY would return it, oldest first. */
+  orders(): Promise<Trade[]>;
+  /** Every refund as REFUND_QUERY would return it, oldest first. */
+  refunds(): Promise<Refund[]>;
+  /** Every webhook delivery so far. */
+  webhookDeliveries(): Promise<WebhookDelivery[]>;
+  /** Forgets every order, refund, token, delivery and fault, and resets the clock. */
+  reset(): Promise<void>;
+  /** Stops the sandbox. */
+  close(): Promise<void>;
+}
+
+/** Node's `IncomingHttpHeaders` (lowercase keys) or any plain object of header values. */
+export type WebhookHeaders = Record<string, string | string[] | undefined>;
+
+/** Verification of webhook deliveries. */
+export declare const webhooks: {
+  /**
+   * Verifies a delivery (Standard Webhooks) and returns its event.
+   * @throws {WebhookVerificationError} when the delivery (body, headers, signature, timestamp) does not verify.
+   * @throws {ValidationError} when `secret` is not a string or an option is out of range.
+   */
+  verify(
+    body: Buffer | Uint8Array | ArrayBuffer | string,
+    headers: WebhookHeaders,
+    secret: string,
+    options?: {
+      /** How far webhook-timestamp may be from now, either way; default 300, at most 86400. */
+      toleranceSec?: number;
+      /** The Unix time to check against instead of the clock (replaying recorded deliveries). */
+      nowSec?: number;
+    },
+  ): Event;
+};
+
+// @generated errors

@@ -5,6 +5,8 @@ Expected values are written down from docs/protocol.md, and every signature here
 computed with Python's own hmac/hashlib/base64, not with the Rust code under test, so the
 vectors are an independent statement of the contract. Re-run after changing a case and
 commit the JSON; the Rust, Python and Node suites read the JSON, never this script.
+
+api_errors.json in this folder is written by hand and is not written here.
 """
 
 import base64

@@ -125,9 +125,9 @@ class Sandbox {
     }
     this.#native = handle;
   }
-  static async start() {
+  static async start(options) {
     try {
-      return new Sandbox(await native.startSandbox());
+      return new Sandbox(await native.startSandbox(options));
     } catch (err) {
       throw toError(err);
     }

@@ -7,7 +7,7 @@ use napi::bindgen_prelude::{PromiseRaw, ToNapiValue, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
-use tradepay_sandbox::{FaultRule, Outcome, Sandbox, SandboxConfig, SandboxError};
+use tradepay_sandbox::{FaultRule, Outcome, Sandbox, SandboxError};
 
 use crate::convert::{seconds, to_js, Listing};
 use crate::failure::{guarded, napi_err, spawn, sync_guard, Failure};
@@ -36,7 +36,7 @@ fn sandbox_failure(message: impl Into<String>) -> Failure {
 fn sandbox_error(e: SandboxError) -> Failure {
     Failure {
         class: describe::error_class(e.kind()),
-        message: e.to_string(),
+        message: e.shown_message(),
         ..Failure::default()
     }
 }
@@ -68,21 +68,35 @@ impl NativeSandbox {
     }
 }
 
-/// Starts a sandbox on 127.0.0.1 with generated credentials.
-#[napi(js_name = "startSandbox")]
-pub async fn start_sandbox() -> napi::Result<NativeSandbox> {
-    let start = async {
-        Sandbox::start(SandboxConfig::default())
-            .await
-            .map_err(|e| sandbox_failure(format!("cannot start the sandbox: {e}")))
-    };
-    let sb = guarded(start, false).await.map_err(napi_err)?;
-    Ok(NativeSandbox {
-        url: sb.url().to_string(),
-        access_no: sb.access_no().to_string(),
-        secret: sb.secret().to_string(),
-        webhook_secret: sb.webhook_secret().to_string(),
-        inner: Mutex::new(Some(sb)),
+/// Starts a sandbox on 127.0.0.1 with the options of `tradepay_sandbox::options` (seed,
+/// accessNo, secret, webhookSecret, port; generated credentials for those not given).
+#[napi(js_name = "startSandbox", ts_return_type = "Promise<NativeSandbox>")]
+pub fn start_sandbox<'env>(
+    env: &'env Env,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, NativeSandbox>> {
+    let prepared = sync_guard(|| {
+        let given = options.as_ref().map(js::Js::new);
+        let map = match given {
+            Some(o) if !matches!(js::kind(o), "undefined" | "null") => {
+                match js::to_value(o, "options")? {
+                    Some(Value::Object(map)) => map,
+                    _ => return Err(Failure::validation(Some("options"), "must be an object")),
+                }
+            }
+            _ => serde_json::Map::new(),
+        };
+        tradepay_sandbox::options::config_from_options(&map, true).map_err(sandbox_error)
+    });
+    spawn(env, prepared, false, |config| async move {
+        let sb = Sandbox::start(config).await.map_err(sandbox_error)?;
+        Ok(NativeSandbox {
+            url: sb.url().to_string(),
+            access_no: sb.access_no().to_string(),
+            secret: sb.secret().to_string(),
+            webhook_secret: sb.webhook_secret().to_string(),
+            inner: Mutex::new(Some(sb)),
+        })
     })
 }
 

@@ -6,8 +6,8 @@ use std::time::Duration;
 use arc_swap::ArcSwapOption;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::PyList;
-use tradepay_sandbox::{FaultRule, Outcome, Sandbox, SandboxConfig, SandboxError};
+use pyo3::types::{PyDict, PyList};
+use tradepay_sandbox::{FaultRule, Outcome, Sandbox, SandboxError};
 use tradepay_types::describe;
 
 use crate::convert;
@@ -18,7 +18,7 @@ use crate::runtime;
 fn sandbox_error(e: SandboxError) -> PyErr {
     Python::attach(|py| {
         let class = describe::error_class(e.kind());
-        errors::to_py(py, ErrorInfo::plain(class, e.to_string()))
+        errors::to_py(py, ErrorInfo::plain(class, e.shown_message()))
     })
 }
 
@@ -72,23 +72,11 @@ impl Drop for PySandbox {
 #[pymethods]
 impl PySandbox {
     #[new]
-    #[pyo3(signature = (*, seed = 0, access_no = None, secret = None, webhook_secret = None, port = 0))]
-    fn new(
-        py: Python<'_>,
-        seed: u64,
-        access_no: Option<String>,
-        secret: Option<String>,
-        webhook_secret: Option<String>,
-        port: u16,
-    ) -> PyResult<Self> {
-        let config = SandboxConfig {
-            access_no,
-            secret,
-            webhook_secret,
-            seed,
-            port,
-            ..SandboxConfig::default()
-        };
+    #[pyo3(signature = (**options))]
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let config =
+            tradepay_sandbox::options::config_from_options(&convert::params(options)?, false)
+                .map_err(sandbox_error)?;
         let sandbox = errors::guard(py, false, || {
             py.detach(|| runtime::get().block_on(Sandbox::start(config)))
                 .map_err(sandbox_error)

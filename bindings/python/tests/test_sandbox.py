@@ -33,3 +33,18 @@ def test_sandbox_methods() -> None:
     with pytest.raises(RuntimeError):
         sb.ledger()
     sb.close()  # closing twice is harmless
+
+
+def test_sandbox_errors_are_tradepay_classes_with_the_core_messages() -> None:
+    # The same reader and messages as Node's Sandbox.start (tradepay_sandbox::options).
+    with pytest.raises(tradepay.ValidationError) as info:
+        tradepay.Sandbox(accessNo="acc_x")  # type: ignore[call-arg]
+    assert info.value.message == "accessNo: unknown option; did you mean access_no?"
+    with pytest.raises(tradepay.ValidationError) as info:
+        tradepay.Sandbox(port=70000)
+    assert info.value.message == "port: must be a whole number from 0 to 65535"
+    with tradepay.Sandbox() as sb:
+        with pytest.raises(tradepay.ValidationError, match="not found"):
+            sb.complete("tr_unknown", "succeeded")
+        with pytest.raises(tradepay.ValidationError, match="fault rules"):
+            sb.set_faults([{"kind": 5}])

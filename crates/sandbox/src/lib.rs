@@ -19,6 +19,7 @@ pub mod cli;
 mod control;
 mod faults;
 mod gateway;
+pub mod options;
 mod page;
 mod server;
 mod state;
@@ -186,6 +187,15 @@ pub enum SandboxError {
 }
 
 impl SandboxError {
+    /// The message every binding shows: a refused argument's own words (`port: must be …`),
+    /// else the description with its kind.
+    pub fn shown_message(&self) -> String {
+        match self {
+            SandboxError::Invalid(m) => m.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// The error kind a binding raises this as (the names of
     /// `tradepay_types::describe::ERROR_CLASSES`): a refused argument, order or state is
     /// the caller's mistake and nothing changed; I/O is the machine's.

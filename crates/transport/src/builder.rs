@@ -511,7 +511,8 @@ mod tests {
         assert!(builder.clone().max_retries(MAX_RETRIES).build().is_ok());
         let e = builder.max_retries(1_000_000_000).build().unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Validation);
-        assert_eq!(e.message(), "max_retries must be at most 10");
+        assert_eq!(e.field(), Some("max_retries"));
+        assert_eq!(e.shown_message(), "max_retries: must be at most 10");
     }
 
     #[test]

@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use serde_json::{Map, Value};
-use tradepay_transport::{Client, Error, ErrorKind};
+use tradepay_transport::options::{self, Spelling};
+use tradepay_transport::{Client, Error};
 use tradepay_types::params;
 
 fn vectors() -> Vec<Value> {
@@ -21,32 +22,9 @@ fn vectors() -> Vec<Value> {
     doc["cases"].as_array().expect("cases[]").clone()
 }
 
-/// The class name each binding raises for an error of this kind.
-fn class_of(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::Validation => "ValidationError",
-        ErrorKind::Authentication => "AuthenticationError",
-        ErrorKind::InvalidRequest => "InvalidRequestError",
-        ErrorKind::Business => "BusinessError",
-        ErrorKind::Gateway => "GatewayError",
-        ErrorKind::Api => "ApiError",
-        ErrorKind::Network => "NetworkError",
-        ErrorKind::Timeout => "TimeoutError",
-        ErrorKind::Signature => "SignatureError",
-        ErrorKind::Protocol => "ProtocolError",
-        ErrorKind::Webhook => "WebhookVerificationError",
-        _ => "ProtocolError",
-    }
-}
-
-/// What a binding shows of an error: class, code, and `{field}: {rule}` for a validation
-/// error about a field, else the message.
+/// What a binding shows of an error: the core's class, code and message.
 fn shown(e: &Error) -> Value {
-    let message = match e.field() {
-        Some(field) if e.kind() == ErrorKind::Validation => format!("{field}: {}", e.message()),
-        _ => e.message().to_owned(),
-    };
-    serde_json::json!({ "class": class_of(e.kind()), "code": e.code(), "message": message })
+    serde_json::json!({ "class": e.class_name(), "code": e.code(), "message": e.shown_message() })
 }
 
 /// The client every method case calls: a closed port, no retries.
@@ -106,24 +84,11 @@ async fn call(client: &Client, method: &str, map: Map<String, Value>) -> Result<
     Ok(())
 }
 
-/// A client case's Rust options: the builder's setters, durations in milliseconds.
+/// A client case's options as Python gives them, read by the core's reader of options
+/// (the one both bindings call) and built by the Rust builder.
 fn build(options: &Map<String, Value>) -> Result<Client, Error> {
-    let mut b = Client::builder();
-    for (key, value) in options {
-        let text = || value.as_str().expect("a string option").to_owned();
-        let number = || value.as_u64().expect("a whole-number option");
-        b = match key.as_str() {
-            "base_url" => b.base_url(text()),
-            "access_no" => b.access_no(text()),
-            "secret" => b.secret(text()),
-            "max_retries" => b.max_retries(u32::try_from(number()).expect("a u32")),
-            "timeout_ms" => b.timeout(Duration::from_millis(number())),
-            "deadline_ms" => b.deadline(Duration::from_millis(number())),
-            "allow_insecure_http" => b.allow_insecure_http(value.as_bool().expect("a bool")),
-            other => panic!("api_errors.json gives Rust an unknown option {other:?}"),
-        };
-    }
-    b.build()
+    let builder = options::client_builder(options, &[], Spelling::Python)?;
+    options::build(builder, Spelling::Python)
 }
 
 #[tokio::test]
@@ -139,14 +104,10 @@ async fn every_bad_call_is_refused_as_the_vectors_say() {
             let map = case["params"].as_object().expect("params{}").clone();
             (call(&client, method, map).await, &case["error"])
         } else {
-            let Some(options) = case["client"].get("rust") else {
-                continue; // options Rust's typed builder cannot express
-            };
-            let expected = match case["error"].get("rust") {
-                Some(e) => e,
-                None => &case["error"],
-            };
-            let options = options.as_object().expect("client.rust{}");
+            let options = case["client"]["python"]
+                .as_object()
+                .expect("client.python{}");
+            let expected = &case["error"]["python"];
             (build(options).map(drop), expected)
         };
         checked += 1;

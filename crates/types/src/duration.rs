@@ -13,6 +13,8 @@ use crate::error::Error;
 pub const MAX_DURATION: Duration = Duration::from_secs(86_400);
 
 const OUT_OF_RANGE: &str = "must be between 0 and 86400 seconds";
+// Node takes milliseconds, so its message speaks in the unit the caller wrote.
+const OUT_OF_RANGE_MS: &str = "must be between 0 and 86400000 milliseconds";
 
 /// `value` if it is at most [`MAX_DURATION`]; else a validation error about `option`.
 pub fn check(option: impl Into<Cow<'static, str>>, value: Duration) -> Result<Duration, Error> {
@@ -39,7 +41,7 @@ pub fn from_millis_f64(option: impl Into<Cow<'static, str>>, ms: f64) -> Result<
     if (0.0..=MAX_DURATION.as_secs_f64() * 1000.0).contains(&ms) {
         Ok(Duration::from_secs_f64(ms / 1000.0))
     } else {
-        Err(Error::option(option, OUT_OF_RANGE))
+        Err(Error::option(option, OUT_OF_RANGE_MS))
     }
 }
 
@@ -73,7 +75,12 @@ mod tests {
                 e.to_string(),
                 "timeout: must be between 0 and 86400 seconds"
             );
-            assert!(from_millis_f64("timeoutMs", bad * 1000.0).is_err());
+            assert_eq!(
+                from_millis_f64("timeoutMs", bad * 1000.0)
+                    .unwrap_err()
+                    .to_string(),
+                "timeoutMs: must be between 0 and 86400000 milliseconds"
+            );
         }
         assert!(check("t", Duration::MAX).is_err());
         assert!(check("t", MAX_DURATION).is_ok());

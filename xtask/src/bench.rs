@@ -50,6 +50,10 @@ pub fn run(args: &[String]) -> Result {
                 .env("TRADEPAY_BENCH_POSTGRES", &pg.url),
         )?;
     }
+    if want("bindings") {
+        crate::util::banner("bench: Python and Node packages vs the Rust client");
+        crate::bindings_bench::run_bench()?;
+    }
     if want("python") {
         crate::util::banner("bench: Python package vs requests, httpx, aiohttp");
         crate::python::bench()?;

@@ -6,6 +6,7 @@
 
 mod audit;
 mod bench;
+mod bindings_bench;
 mod browser;
 mod codegen;
 mod dist;
@@ -36,7 +37,7 @@ const USAGE: &str = "usage: cargo xtask <test | demo | bench | fuzz [SECONDS] | 
   codegen  write the typed surfaces (_enums.py, _errors.py, _native.pyi, errors.js, index.d.ts,
            docs/reference.md) from the core's description, regenerate the conformance vectors
            in tests/vectors (signatures computed by Python's hmac, independently of the Rust
-           code) and check they match what is committed; `--check` writes nothing
+           code) and with `--check`, fail if anything differs from what git has staged
   dist     the wheel, sdist, npm packages and crates users install, into dist/
   docs     rustdoc, pdoc and typedoc reference docs into target/docs (fails on warnings)
   audit    cargo deny check bans licenses sources (the policy in deny.toml)";

@@ -20,13 +20,13 @@ use tradepay_types::WebhookSecret;
 /// Verifies a webhook delivery; `tradepay.webhooks.verify` is the public entry point.
 /// `now` (Unix seconds) replaces the system clock, for tests and replays.
 #[pyfunction]
-#[pyo3(signature = (body, headers, secret, tolerance, now = None))]
+#[pyo3(signature = (body, headers, secret, tolerance = None, now = None))]
 fn verify_webhook(
     py: Python<'_>,
     body: Vec<u8>,
     headers: Vec<(String, String)>,
     secret: &str,
-    tolerance: f64,
+    tolerance: Option<f64>,
     now: Option<i64>,
 ) -> PyResult<models::PyEvent> {
     errors::guard(py, false, || {
@@ -39,10 +39,13 @@ fn verify(
     body: &[u8],
     headers: &[(String, String)],
     secret: &str,
-    tolerance: f64,
+    tolerance: Option<f64>,
     now: Option<i64>,
 ) -> PyResult<models::PyEvent> {
-    let tolerance: Duration = convert::seconds(py, "tolerance", tolerance)?;
+    let tolerance: Duration = match tolerance {
+        Some(seconds) => convert::seconds(py, "tolerance", seconds)?,
+        None => tradepay_types::webhook::DEFAULT_TOLERANCE,
+    };
     let result = match now {
         None => tradepay_transport::webhook::verify(body, &headers, secret, tolerance),
         Some(now) => WebhookSecret::parse(secret)

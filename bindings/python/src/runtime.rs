@@ -139,9 +139,14 @@ impl ContextExt for TradepayRuntime {
 /// Waits (GIL released) until no background reversal of a cancelled micropay is running, or
 /// `timeout` seconds have passed; true if none is left. Registered with `atexit`: a Ctrl-C
 /// that ends a script must not end the reversal of the micropay it interrupted.
+/// Without `timeout`, waits the core's budget for such a reversal.
 #[pyo3::pyfunction]
-pub fn _wait_background(py: pyo3::Python<'_>, timeout: f64) -> pyo3::PyResult<bool> {
-    let timeout = crate::convert::seconds(py, "timeout", timeout)?;
+#[pyo3(signature = (timeout = None))]
+pub fn _wait_background(py: pyo3::Python<'_>, timeout: Option<f64>) -> pyo3::PyResult<bool> {
+    let timeout = match timeout {
+        Some(seconds) => crate::convert::seconds(py, "timeout", seconds)?,
+        None => tradepay_transport::BACKGROUND_REVERSAL_BUDGET,
+    };
     Ok(py.detach(|| {
         let until = std::time::Instant::now() + timeout;
         loop {

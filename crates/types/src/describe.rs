@@ -1,7 +1,9 @@
-//! A description of the API's protocol facts (enums and result models), as data.
+//! A description of the API as data: enums, result models, client options with their
+//! defaults, and error classes.
 //!
 //! `cargo xtask codegen` reads it to write the typed surfaces of the bindings (`_enums.py`,
-//! `_native.pyi`, `index.d.ts`) and the tables of docs/api.md, so each fact is written once.
+//! `_errors.py`, `_native.pyi`, `errors.js`, `index.d.ts`) and docs/reference.md, and the
+//! bindings read it at run time, so each fact is written once.
 //! Enum values are not restated here: they come from each enum's `KNOWN`. Model fields are
 //! listed here (Rust has no reflection), and a test checks that they are exactly the wire
 //! fields of the serde structs, so the list cannot drift from the types.

@@ -87,5 +87,5 @@ if hasattr(_os, "register_at_fork"):
 
 # A micropay cancelled after its PAY went out is reversed in the background; when the
 # cancellation is a Ctrl-C that ends the program, the interpreter waits for that reversal
-# (at most the core's 60 s budget) instead of taking it down unfinished.
-_atexit.register(_native._wait_background, 60.0)
+# (at most the core's budget) instead of taking it down unfinished.
+_atexit.register(_native._wait_background)

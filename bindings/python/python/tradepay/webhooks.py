@@ -14,7 +14,7 @@ def verify(
     body: Union[bytes, str],
     headers: Mapping[str, str],
     secret: str,
-    tolerance: float = 300,
+    tolerance: Optional[float] = None,
     *,
     now: Optional[int] = None,
 ) -> Event:
@@ -23,9 +23,9 @@ def verify(
     ``body`` must be the raw bytes received (a ``str`` is encoded as UTF-8); ``headers`` any
     mapping of the request's headers, looked up case-insensitively; ``secret`` the
     ``whsec_...`` webhook secret; ``tolerance`` how many seconds the timestamp may be off
-    either way; ``now`` (Unix seconds) replaces the system clock, for tests and replays.
+    either way (when omitted, the core's default tolerance); ``now`` (Unix seconds) replaces the system clock, for tests and replays.
     Raises ``WebhookVerificationError``.
     """
     raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
     pairs = [(str(k), str(v)) for k, v in headers.items()]
-    return _native.verify_webhook(raw, pairs, secret, float(tolerance), now)
+    return _native.verify_webhook(raw, pairs, secret, tolerance, now)

@@ -14,9 +14,8 @@ use serde_json::{Map, Number, Value};
 
 use crate::failure::Failure;
 
-/// Requests of the protocol are a few levels deep; anything deeper is a mistake, most
-/// likely a cyclic object, and is refused before it can exhaust the stack.
-pub const MAX_DEPTH: usize = 32;
+use tradepay_types::depth::REQUEST_MAX_DEPTH as MAX_DEPTH;
+use tradepay_types::depth::REQUEST_TOO_DEEP;
 /// Bounds the work on shared sub-objects (`{a: o, b: o}` nested 30 deep is 2^30 visits).
 const MAX_NODES: usize = 100_000;
 
@@ -219,9 +218,7 @@ impl Reader<'_> {
             T::napi_object => {
                 if depth >= MAX_DEPTH {
                     self.too_deep = true;
-                    return Err(Problem::Other(
-                        "is nested too deeply (more than 32 levels; a cyclic object?)",
-                    ));
+                    return Err(Problem::Other(REQUEST_TOO_DEEP));
                 }
                 match kind(j) {
                     "an array" => self.array(j, depth)?,

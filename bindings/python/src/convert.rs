@@ -42,8 +42,7 @@ fn amount(value: &Bound<'_, PyAny>) -> PyResult<Amount> {
     result.map_err(|e| errors::raise(py, e))
 }
 
-/// Most nesting a request may have: the same bound the Node binding reads with.
-const MAX_DEPTH: usize = 32;
+use tradepay_types::depth::{REQUEST_MAX_DEPTH as MAX_DEPTH, REQUEST_TOO_DEEP};
 
 fn invalid_at(field: &str, rule: &'static str) -> tradepay_types::Error {
     tradepay_types::Error::option(field.to_owned(), rule)
@@ -80,9 +79,7 @@ fn to_value(value: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Valu
             .ok_or_else(|| fail("must be a finite number"));
     }
     if depth >= MAX_DEPTH {
-        return Err(fail(
-            "is nested too deeply (more than 32 levels; a cyclic object?)",
-        ));
+        return Err(fail(REQUEST_TOO_DEEP));
     }
     if let Ok(map) = value.cast::<PyMapping>() {
         let mut out = Map::new();

@@ -13,6 +13,14 @@ use crate::error::Error;
 /// The deepest nesting a converted value may have (serde_json's own parser stops at 128).
 pub const MAX_DEPTH: usize = 64;
 
+/// The deepest nesting of a request's parameters, as both bindings read them. Requests of the
+/// protocol are a few levels deep; anything deeper is a mistake (most likely a cyclic
+/// object) and is refused before it can exhaust the stack.
+pub const REQUEST_MAX_DEPTH: usize = 32;
+
+/// The rule a request nested deeper than [`REQUEST_MAX_DEPTH`] breaks.
+pub const REQUEST_TOO_DEEP: &str = "is nested too deeply (more than 32 levels; a cyclic object?)";
+
 /// `Ok` while `depth` (0 at the top value) is within [`MAX_DEPTH`]; else a validation error
 /// about `what`.
 pub fn check(what: impl Into<Cow<'static, str>>, depth: usize) -> Result<(), Error> {
@@ -40,5 +48,11 @@ mod tests {
             e.to_string(),
             "data: nests deeper than 64 levels, or contains itself"
         );
+    }
+
+    #[test]
+    fn the_request_rule_states_its_own_bound() {
+        assert!(REQUEST_TOO_DEEP.contains(&format!("more than {REQUEST_MAX_DEPTH} levels")));
+        const { assert!(REQUEST_MAX_DEPTH <= MAX_DEPTH) };
     }
 }

@@ -43,6 +43,7 @@ impl Lang {
 }
 
 struct Tools {
+    sandbox: std::path::PathBuf,
     rust_worker: std::path::PathBuf,
     python: std::path::PathBuf,
 }
@@ -61,30 +62,30 @@ impl Drop for Gateway {
     }
 }
 
-/// Reads one `"key":"value"` string out of a flat JSON line (the sandbox's first line).
+/// One field of a JSON line (the sandbox's first line, a worker's report).
+fn field(line: &str, key: &str) -> Result<serde_json::Value> {
+    let v: serde_json::Value =
+        serde_json::from_str(line.trim()).map_err(|e| format!("not a JSON line ({e}): {line}"))?;
+    v.get(key)
+        .cloned()
+        .ok_or_else(|| format!("no {key} in {line}").into())
+}
+
 fn json_str(line: &str, key: &str) -> Result<String> {
-    let pat = format!("\"{key}\":\"");
-    let rest = line
-        .split_once(&pat)
-        .ok_or_else(|| format!("no {key} in {line}"))?
-        .1;
-    Ok(rest.split('"').next().unwrap_or_default().to_owned())
+    field(line, key)?
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{key} is not a string in {line}").into())
 }
 
-/// Reads one number out of a worker's JSON line.
 fn json_num(line: &str, key: &str) -> Result<f64> {
-    let pat = format!("\"{key}\":");
-    let rest = line
-        .split_once(&pat)
-        .ok_or_else(|| format!("no {key} in {line}"))?
-        .1;
-    let end = rest.find([',', '}']).unwrap_or(rest.len());
-    Ok(rest[..end].trim().parse()?)
+    field(line, key)?
+        .as_f64()
+        .ok_or_else(|| format!("{key} is not a number in {line}").into())
 }
 
-fn start_gateway() -> Result<Gateway> {
-    let bin = target_dir().join("release").join("tradepay-sandbox");
-    let mut child = Command::new(bin)
+fn start_gateway(tools_sandbox: &std::path::Path) -> Result<Gateway> {
+    let mut child = Command::new(tools_sandbox)
         .args(["--port", "0"])
         .stdout(Stdio::piped())
         .spawn()?;
@@ -155,14 +156,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn build() -> Result<Tools> {
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "tradepay-sandbox",
-        "--bin",
-        "tradepay-sandbox",
-    ]))?;
+    let sandbox = crate::util::release_sandbox()?;
     run(cargo().args([
         "build",
         "--release",
@@ -175,6 +169,7 @@ fn build() -> Result<Tools> {
     crate::node::npm_install()?;
     crate::node::build_addon(true)?;
     Ok(Tools {
+        sandbox,
         rust_worker: target_dir()
             .join("release")
             .join("examples")
@@ -185,7 +180,7 @@ fn build() -> Result<Tools> {
 
 pub fn run_bench() -> Result {
     let tools = build()?;
-    let gw = start_gateway()?;
+    let gw = start_gateway(&tools.sandbox)?;
     let cells: Vec<(Lang, u64)> = vec![
         (Lang::Rust, 1),
         (Lang::PythonSync, 1),

@@ -196,15 +196,7 @@ fn pack_and_install() -> Result {
 pub fn bench() -> Result {
     npm_install()?;
     build_addon(true)?;
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "tradepay-sandbox",
-        "--bin",
-        "tradepay-sandbox",
-    ]))?;
-    let sandbox = target_dir().join("release").join("tradepay-sandbox");
+    let sandbox = crate::util::release_sandbox()?;
     run(Command::new("node")
         .arg("bench/bench.mjs")
         .env("TRADEPAY_SANDBOX_BIN", &sandbox)

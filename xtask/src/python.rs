@@ -112,16 +112,8 @@ pub(crate) fn develop_release(extra: &[&str]) -> Result<PathBuf> {
 }
 
 pub fn bench() -> Result {
-    run(crate::util::cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "tradepay-sandbox",
-        "--bin",
-        "tradepay-sandbox",
-    ]))?;
+    let sandbox = crate::util::release_sandbox()?;
     let python = develop_release(BENCH_TOOLS)?;
-    let sandbox = target_dir().join("release").join("tradepay-sandbox");
     run(in_venv(&python, "python")
         .arg("bindings/python/bench/bench.py")
         .arg("--sandbox")

@@ -99,3 +99,17 @@ pub fn venv(packages: &[&str]) -> Result<PathBuf> {
     }
     Ok(python)
 }
+
+/// Builds the release `tradepay-sandbox` binary that the benchmarks run as a separate
+/// process (so its CPU is not counted as the client's) and returns its path.
+pub fn release_sandbox() -> Result<PathBuf> {
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "tradepay-sandbox",
+        "--bin",
+        "tradepay-sandbox",
+    ]))?;
+    Ok(target_dir().join("release").join("tradepay-sandbox"))
+}

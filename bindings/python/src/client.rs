@@ -209,31 +209,43 @@ const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
 fn run_blocking(py: Python<'_>, core: &Core, call: Call) -> PyResult<Output> {
     let client = core.client(py)?;
-    // A panic inside the call unwinds out of block_on on this thread; the request may have
-    // gone out, so its outcome is unknown.
-    let outcome = errors::guard(py, true, || {
-        Ok(py.detach(move || {
-            runtime::get().block_on(async move {
-                let request = execute(client, call);
-                tokio::pin!(request);
-                let start = tokio::time::Instant::now() + SIGNAL_CHECK;
-                let mut tick = tokio::time::interval_at(start, SIGNAL_CHECK);
-                loop {
-                    tokio::select! {
-                        result = &mut request => return Ok(result),
-                        _ = tick.tick() => {
-                            // A KeyboardInterrupt drops the request, which cancels it.
-                            Python::attach(|py| py.check_signals())?;
+    let runtime = runtime::get();
+    // The call runs as a task of the runtime rather than on this thread: there it shares a
+    // worker with its connection, so this thread is woken once per call instead of at each
+    // step of the exchange (the cross-thread wakes were most of this path's CPU).
+    let mut task = runtime.spawn(execute(client, call));
+    let joined = py.detach(|| {
+        runtime.block_on(async {
+            let start = tokio::time::Instant::now() + SIGNAL_CHECK;
+            let mut tick = tokio::time::interval_at(start, SIGNAL_CHECK);
+            loop {
+                tokio::select! {
+                    joined = &mut task => return Ok(joined),
+                    _ = tick.tick() => {
+                        // A KeyboardInterrupt drops the request, which cancels it.
+                        if let Err(interrupted) = Python::attach(|py| py.check_signals()) {
+                            // Returns once the request is dropped, so that a micropay's
+                            // background reversal is registered before the program can exit.
+                            task.abort();
+                            let _ = (&mut task).await;
+                            return Err(interrupted);
                         }
                     }
                 }
-            })
-        }))
+            }
+        })
     })?;
-    match outcome {
+    match joined {
         Ok(Ok(output)) => Ok(output),
         Ok(Err(e)) => Err(errors::raise(py, &e)),
-        Err(interrupted) => Err(interrupted),
+        // A panic inside the call: the request may have gone out, so its outcome is unknown.
+        Err(join) => Err(errors::to_py(
+            py,
+            match join.try_into_panic() {
+                Ok(payload) => errors::from_panic(&*payload, true),
+                Err(join) => errors::from_panic(&join.to_string(), true),
+            },
+        )),
     }
 }
 

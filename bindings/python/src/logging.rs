@@ -96,6 +96,16 @@ impl<S> Layer<S> for PythonLogging
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    // Asked again at each span and event (never cached per callsite), since the level can
+    // change at any time; a span below it is then never built by the registry at all.
+    fn register_callsite(&self, _: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+
+    fn enabled(&self, metadata: &tracing::Metadata<'_>, _: Context<'_, S>) -> bool {
+        python_level(metadata.level()) >= min_level()
+    }
+
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         // Formatting fields costs time on every call; only while someone would see them.
         if python_level(attrs.metadata().level()) < min_level() {

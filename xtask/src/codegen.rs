@@ -38,6 +38,7 @@ pub fn outputs() -> Result<Vec<(PathBuf, String)>> {
             "bindings/python/python/tradepay/_native.pyi".into(),
             python_stub()?,
         ),
+        ("bindings/python/src/classes.rs".into(), python_classes()),
         ("bindings/node/errors.js".into(), js_errors()),
         ("bindings/node/index.d.ts".into(), typescript()?),
         ("docs/reference.md".into(), reference()),
@@ -302,6 +303,82 @@ fn python_model(model: &ModelDesc) -> String {
     }
     if model.reduce {
         out.push_str("    def __reduce__(self) -> Tuple[Any, Tuple[Dict[str, Any]]]: ...\n");
+    }
+    out
+}
+
+/// The Rust name of a model field: the wire name, except `type`, a keyword in Rust.
+fn rust_field(model: &ModelDesc, field: &FieldDesc) -> String {
+    match (model.name, field.name) {
+        ("NextAction", "type") => "action_type".to_owned(),
+        ("Event", "type") => "event_type".to_owned(),
+        _ => field.name.to_owned(),
+    }
+}
+
+/// A field's docstring in Python terms: an absent value is None.
+fn python_field_doc(field: &FieldDesc) -> String {
+    if field.required || field.doc.contains("absent") {
+        field.doc.replace("absent", "None")
+    } else {
+        format!("{} None when not applicable.", field.doc)
+    }
+}
+
+/// One getter of a result class: the core struct's field, or its method for a computed one.
+fn python_getter(model: &ModelDesc, field: &FieldDesc) -> String {
+    let rust = rust_field(model, field);
+    let value = if field.wire {
+        format!("self.inner.{rust}")
+    } else {
+        format!("self.inner.{rust}()")
+    };
+    let body = match (field.ty, field.required) {
+        (Ty::Enum(_), true) => format!("crate::models::open_enum(py, &{value})"),
+        (Ty::Enum(_), false) => format!("crate::models::open_enum_or_none(py, {value}.as_ref())"),
+        _ => format!("{value}.to_py(py)"),
+    };
+    let name = if rust == field.name {
+        String::new()
+    } else {
+        format!("(r#{})", field.name)
+    };
+    format!(
+        "    #[doc = {doc:?}]\n    #[getter{name}]\n    fn {rust}<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {{\n        {body}\n    }}\n",
+        doc = python_field_doc(field),
+    )
+}
+
+/// The Python result classes (`Trade`, `Refund`, …): a getter per field of [`MODELS`]; the
+/// conversions they call are the hand-written ones of `models.rs`.
+fn python_classes() -> String {
+    let mut out = banner("//");
+    out.push_str("//! The Python result classes, one getter per field of the description.\n\n");
+    out.push_str("use pyo3::prelude::*;\n\nuse crate::models::{Field as _, Model as _};\n");
+    for model in MODELS {
+        let name = model.name;
+        let _ = write!(
+            out,
+            "\n#[doc = {doc:?}]\n#[pyclass(module = \"tradepay\", name = \"{name}\", frozen, eq)]\n#[derive(Clone, PartialEq)]\npub struct Py{name} {{\n    pub inner: tradepay_types::{name},\n}}\n\n#[pymethods]\nimpl Py{name} {{\n",
+            doc = model.doc,
+        );
+        for field in model.fields {
+            out.push_str(&python_getter(model, field));
+        }
+        if model.to_dict {
+            out.push_str("    /// The value as the wire's JSON object: enum values as plain strings, absent fields left out.\n    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {\n        crate::models::json_to_py(py, &self.inner.wire())\n    }\n");
+        }
+        if model.from_dict {
+            let _ = write!(
+                out,
+                "    /// A value from a dict shaped like `to_dict()` (or a webhook's data).\n    #[staticmethod]\n    fn from_dict(data: &Bound<'_, PyAny>) -> PyResult<Self> {{\n        crate::models::from_dict(data).map(|inner| Py{name} {{ inner }})\n    }}\n"
+            );
+        }
+        out.push_str("    fn __repr__(&self) -> String {\n        self.inner.repr()\n    }\n");
+        if model.reduce {
+            out.push_str("    fn __reduce__<'py>(\n        slf: &Bound<'py, Self>,\n    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyAny>,))> {\n        let py = slf.py();\n        let data = crate::models::json_to_py(py, &slf.get().inner.wire())?;\n        Ok((slf.get().inner.rebuilder(slf.as_any())?, (data,)))\n    }\n");
+        }
+        out.push_str("}\n");
     }
     out
 }

@@ -3,6 +3,7 @@
 //! It converts Python values to the Rust core's types and back, and Rust errors to the
 //! package's exceptions; every rule of the protocol lives in the core.
 
+mod classes;
 mod client;
 mod completer;
 mod convert;

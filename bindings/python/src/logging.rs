@@ -98,7 +98,10 @@ where
 {
     // Asked again at each span and event (never cached per callsite), since the level can
     // change at any time; a span below it is then never built by the registry at all.
-    fn register_callsite(&self, _: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
         tracing::subscriber::Interest::sometimes()
     }
 

@@ -1,5 +1,6 @@
-//! Result objects (`Trade`, `Refund`, `Event`, …) wrapping the Rust structs, and the
-//! conversions between JSON values and Python objects.
+//! The conversions behind the result classes of `classes.rs` (generated from the API's
+//! description): a core field as a Python value, a result as its wire dict, its repr and
+//! pickling, and JSON values to and from Python objects.
 
 use std::collections::BTreeMap;
 
@@ -9,31 +10,118 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyModule, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 use tradepay_types::webhook::EventData;
-use tradepay_types::{Event, NextAction, PaymentError, Refund, Trade};
+use tradepay_types::{
+    Amount, Event, NextAction, NextActionRedirect, OpenEnum, PaymentError, Refund, Trade,
+};
+
+pub use crate::classes::{
+    PyEvent, PyNextAction, PyNextActionRedirect, PyPaymentError, PyRefund, PyTrade,
+};
 
 static ENUMS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 /// A member of `tradepay._enums.<class>` for a value the core knows, else a plain `str`.
-fn enum_value<'py>(
-    py: Python<'py>,
-    class: &str,
-    known: bool,
-    raw: &str,
-) -> PyResult<Bound<'py, PyAny>> {
-    if !known {
-        return Ok(PyString::new(py, raw).into_any());
+pub fn open_enum<'py, E: OpenEnum>(py: Python<'py>, value: &E) -> PyResult<Bound<'py, PyAny>> {
+    if !value.known() {
+        return Ok(PyString::new(py, value.wire()).into_any());
     }
     let module = ENUMS.get_or_try_init(py, || py.import("tradepay._enums").map(Bound::unbind))?;
-    module.bind(py).getattr(class)?.call1((raw,))
+    module.bind(py).getattr(E::NAME)?.call1((value.wire(),))
 }
 
-macro_rules! enum_getter {
-    ($py:expr, $class:literal, $value:expr) => {
-        match $value {
-            Some(v) => Some(enum_value($py, $class, v.is_known(), v.as_str())?),
-            None => None,
+/// [`open_enum`] of a field that may be absent (None).
+pub fn open_enum_or_none<'py, E: OpenEnum>(
+    py: Python<'py>,
+    value: Option<&E>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match value {
+        Some(v) => open_enum(py, v),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+/// How a field of a core struct becomes the Python value its getter returns.
+pub trait Field {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
+}
+
+impl Field for str {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyString::new(py, self).into_any())
+    }
+}
+
+impl Field for String {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.as_str().to_py(py)
+    }
+}
+
+impl Field for &str {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        (**self).to_py(py)
+    }
+}
+
+impl Field for bool {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyBool::new(py, *self).to_owned().into_any())
+    }
+}
+
+/// A decimal string with exactly two decimals (`"10.50"`).
+impl Field for Amount {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.to_string().to_py(py)
+    }
+}
+
+impl Field for BTreeMap<String, String> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let dict = PyDict::new(py);
+        for (k, v) in self {
+            dict.set_item(k, v)?;
         }
-    };
+        Ok(dict.into_any())
+    }
+}
+
+impl<T: Field> Field for Option<T> {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Some(v) => v.to_py(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+macro_rules! class_field {
+    ($($core:ident => $class:ident),+ $(,)?) => {$(
+        impl Field for $core {
+            fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                Ok(Bound::new(py, $class { inner: self.clone() })?.into_any())
+            }
+        }
+    )+};
+}
+
+class_field!(
+    PaymentError => PyPaymentError,
+    NextAction => PyNextAction,
+    NextActionRedirect => PyNextActionRedirect,
+    Trade => PyTrade,
+    Refund => PyRefund,
+);
+
+/// A `Trade`, a `Refund`, or (for an unknown type) the raw dict.
+impl Field for EventData {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            EventData::Trade(t) => t.to_py(py),
+            EventData::Refund(r) => r.to_py(py),
+            EventData::Unknown(v) => json_to_py(py, v),
+        }
+    }
 }
 
 /// A JSON value as the Python object `json.loads` would give.
@@ -124,10 +212,12 @@ fn serialize<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
-fn from_dict<T: serde::de::DeserializeOwned>(what: &str, data: &Bound<'_, PyAny>) -> PyResult<T> {
-    let value = py_to_json(data)?;
-    serde_json::from_value(value)
-        .map_err(|e| PyValueError::new_err(format!("not a valid {what}: {e}")))
+/// A result from a dict shaped like its `to_dict()`; a dict that is not one is a ValueError.
+pub fn from_dict<T: Model + serde::de::DeserializeOwned>(data: &Bound<'_, PyAny>) -> PyResult<T> {
+    crate::errors::guard(data.py(), false, || {
+        serde_json::from_value(py_to_json(data)?)
+            .map_err(|e| PyValueError::new_err(format!("not a valid {}: {e}", T::WHAT)))
+    })
 }
 
 /// A Python-style quoted string, for reprs.
@@ -177,480 +267,113 @@ fn repr_fields(name: &str, value: &Value, hide: &[&str]) -> String {
     format!("{name}({})", parts.join(", "))
 }
 
-fn string_map<'py>(
-    py: Python<'py>,
-    map: &BTreeMap<String, String>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    for (k, v) in map {
-        dict.set_item(k, v)?;
-    }
-    Ok(dict)
-}
-
-/// Why a payment failed (`last_payment_error`).
-#[pyclass(module = "tradepay", name = "PaymentError", frozen, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyPaymentError {
-    pub inner: PaymentError,
-}
-
-#[pymethods]
-impl PyPaymentError {
-    /// Machine-readable reason, such as `card_declined`, or None when the gateway gave none.
-    #[getter]
-    fn code(&self) -> Option<&str> {
-        self.inner.code.as_deref()
-    }
-    /// Human-readable reason, or None when the gateway gave none.
-    #[getter]
-    fn message(&self) -> Option<&str> {
-        self.inner.message.as_deref()
-    }
-    /// The error as the wire's JSON object: `{"code": ..., "message": ...}`, absent fields
-    /// left out.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &serialize(&self.inner))
-    }
-    fn __repr__(&self) -> String {
-        repr_fields("PaymentError", &serialize(&self.inner), &[])
+/// What the generated classes need of each result besides its fields.
+pub trait Model {
+    /// The noun of a `from_dict` error ("not a valid trade").
+    const WHAT: &'static str;
+    /// The result as the wire's JSON object.
+    fn wire(&self) -> Value;
+    /// The Python repr.
+    fn repr(&self) -> String;
+    /// What pickle calls with `wire()` as a dict to rebuild the value.
+    fn rebuilder<'py>(&self, slf: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        slf.get_type().getattr("from_dict")
     }
 }
 
-/// Where a redirect sends the customer.
-#[pyclass(module = "tradepay", name = "NextActionRedirect", frozen, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyNextActionRedirect {
-    url: Option<String>,
+impl Model for PaymentError {
+    const WHAT: &'static str = "payment error";
+    fn wire(&self) -> Value {
+        serialize(self)
+    }
+    fn repr(&self) -> String {
+        repr_fields("PaymentError", &self.wire(), &[])
+    }
 }
 
-#[pymethods]
-impl PyNextActionRedirect {
-    /// The page the customer's browser opens (or the QR code's content), or None when the
-    /// gateway gave none.
-    #[getter]
-    fn url(&self) -> Option<&str> {
-        self.url.as_deref()
+impl Model for NextActionRedirect {
+    const WHAT: &'static str = "redirect";
+    fn wire(&self) -> Value {
+        serialize(self)
     }
-    fn __repr__(&self) -> String {
+    fn repr(&self) -> String {
+        let url = self.url.as_deref().map(quote);
         format!(
             "NextActionRedirect(url={})",
-            self.url.as_deref().map(quote).unwrap_or("None".into())
+            url.as_deref().unwrap_or("None")
         )
     }
 }
 
-/// What the customer must do before the order can become final.
-#[pyclass(module = "tradepay", name = "NextAction", frozen, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyNextAction {
-    pub inner: NextAction,
-}
-
-#[pymethods]
-impl PyNextAction {
-    /// `redirect`, or a type this version does not know (a plain str).
-    #[getter(r#type)]
-    fn action_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let t = &self.inner.action_type;
-        enum_value(py, "NextActionType", t.is_known(), t.as_str())
+impl Model for NextAction {
+    const WHAT: &'static str = "next action";
+    fn wire(&self) -> Value {
+        serialize(self)
     }
-    /// Where the redirect sends the customer: set for `redirect`, else None.
-    #[getter]
-    fn redirect(&self) -> Option<PyNextActionRedirect> {
-        self.inner
-            .redirect
-            .as_ref()
-            .map(|r| PyNextActionRedirect { url: r.url.clone() })
-    }
-    /// `redirect.url`, when there is one.
-    #[getter]
-    fn redirect_url(&self) -> Option<&str> {
-        self.inner.redirect_url()
-    }
-    /// The action as the wire's JSON object (`{"type": ..., "redirect": {"url": ...}}`),
-    /// the type as a plain str.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &serialize(&self.inner))
-    }
-    fn __repr__(&self) -> String {
+    fn repr(&self) -> String {
+        let url = self.redirect_url().map(quote);
         format!(
             "NextAction(type={}, redirect_url={})",
-            quote(self.inner.action_type.as_str()),
-            self.inner
-                .redirect_url()
-                .map(quote)
-                .unwrap_or("None".into())
+            quote(self.action_type.as_str()),
+            url.as_deref().unwrap_or("None")
         )
     }
 }
 
-/// A payment order as the gateway reports it (protocol §5), with its `status`.
-#[pyclass(module = "tradepay", name = "Trade", frozen, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyTrade {
-    pub inner: Trade,
-}
-
-#[pymethods]
-impl PyTrade {
-    /// The gateway's transaction ID, or None when not applicable.
-    #[getter]
-    fn trade_id(&self) -> Option<&str> {
-        self.inner.trade_id.as_deref()
+impl Model for Trade {
+    const WHAT: &'static str = "trade";
+    fn wire(&self) -> Value {
+        serialize(self)
     }
-    /// The access party the order belongs to, or None when not applicable.
-    #[getter]
-    fn access_no(&self) -> Option<&str> {
-        self.inner.access_no.as_deref()
-    }
-    /// The merchant the order belongs to, or None when not applicable.
-    #[getter]
-    fn merchant_id(&self) -> Option<&str> {
-        self.inner.merchant_id.as_deref()
-    }
-    /// The caller's order ID, unique per merchant, or None when not applicable.
-    #[getter]
-    fn order_id(&self) -> Option<&str> {
-        self.inner.order_id.as_deref()
-    }
-    /// The ISO 4217 code (uppercase, such as `"EUR"`), or None when not applicable.
-    #[getter]
-    fn currency(&self) -> Option<&str> {
-        self.inner.currency.as_deref()
-    }
-    /// The caller's customer ID, as sent; None when none was sent.
-    #[getter]
-    fn customer_id(&self) -> Option<&str> {
-        self.inner.customer_id.as_deref()
-    }
-    /// When the payment succeeded, an RFC 3339 UTC string (`"2026-11-21T22:18:46Z"`); None
-    /// until it has succeeded.
-    #[getter]
-    fn paid_at(&self) -> Option<&str> {
-        self.inner.paid_at.as_deref()
-    }
-    /// The gateway's ID of the latest transaction on the order, or None when not applicable.
-    #[getter]
-    fn last_trans_id(&self) -> Option<&str> {
-        self.inner.last_trans_id.as_deref()
-    }
-    /// The token of a subscription: returned by a successful `subscription` payment, it
-    /// pays the renewals (`recurring_payment`). None for other payments. It can charge the
-    /// customer again: keep it secret (the repr masks it).
-    #[getter]
-    fn payment_token(&self) -> Option<&str> {
-        self.inner.payment_token.as_deref()
-    }
-    /// The channel that processed the payment, or None when not applicable.
-    #[getter]
-    fn payment_channel(&self) -> Option<&str> {
-        self.inner.payment_channel.as_deref()
-    }
-    /// Where the customer's browser returns after a redirect, or None when none was given.
-    #[getter]
-    fn return_url(&self) -> Option<&str> {
-        self.inner.return_url.as_deref()
-    }
-    /// When the caller started the operation, an RFC 3339 UTC string; None when not applicable.
-    #[getter]
-    fn txn_time(&self) -> Option<&str> {
-        self.inner.txn_time.as_deref()
-    }
-    /// When the gateway created the order, an RFC 3339 UTC string; None when not applicable.
-    #[getter]
-    fn created_at(&self) -> Option<&str> {
-        self.inner.created_at.as_deref()
-    }
-
-    /// `Status.PENDING`, `SUCCESS`, `FAILED` or `CLOSED`, or a status this version does not
-    /// know (a plain str). Always set.
-    #[getter]
-    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let s = &self.inner.status;
-        enum_value(py, "Status", s.is_known(), s.as_str())
-    }
-    /// Where the payment stands: `TradeStatus.REQUIRES_PAYMENT_METHOD`, `REQUIRES_ACTION`,
-    /// `PROCESSING`, `SUCCEEDED`, or a value this version does not know (a plain str); None
-    /// when not applicable. A CLOSED order keeps the value it had when closed.
-    #[getter]
-    fn trade_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        Ok(enum_getter!(py, "TradeStatus", &self.inner.trade_status))
-    }
-    /// How much of the order is refunded: `RefundStatus.NO_REFUND`, `PARTIALLY_REFUNDED`,
-    /// `REFUNDED`, or a value this version does not know (a plain str); None when not
-    /// applicable.
-    #[getter]
-    fn refund_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        Ok(enum_getter!(py, "RefundStatus", &self.inner.refund_status))
-    }
-    /// `PaymentMode.SUBSCRIPTION` (first payment of a subscription, returns
-    /// `payment_token`) or `PaymentMode.RECURRING_PAYMENT` (pays with `payment_token`), for
-    /// cards, or a value this version does not know (a plain str); None for a one-off
-    /// payment.
-    #[getter]
-    fn payment_mode<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        Ok(enum_getter!(py, "PaymentMode", &self.inner.payment_mode))
-    }
-    /// `PaymentMethod.CARD`, `QR` or `MICROPAY`, or a method this version does not know (a
-    /// plain str); None when not applicable.
-    #[getter]
-    fn payment_method<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        Ok(enum_getter!(
-            py,
-            "PaymentMethod",
-            &self.inner.payment_method
-        ))
-    }
-    /// The amount, a decimal string with exactly two decimals (`"10.50"`); None when not
-    /// applicable.
-    #[getter]
-    fn amount(&self) -> Option<String> {
-        self.inner.amount.map(|a| a.to_string())
-    }
-    /// The sum of the successful refunds, a decimal string with two decimals (`"0.00"` if
-    /// none); None when not applicable.
-    #[getter]
-    fn total_refunded_amount(&self) -> Option<String> {
-        self.inner.total_refunded_amount.map(|a| a.to_string())
-    }
-    /// The caller's metadata, a dict of str to str, as sent; None when none was sent.
-    #[getter]
-    fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        self.inner
-            .metadata
-            .as_ref()
-            .map(|m| string_map(py, m))
-            .transpose()
-    }
-    /// Why the payment failed (a `PaymentError`): set when it failed, else None.
-    #[getter]
-    fn last_payment_error(&self) -> Option<PyPaymentError> {
-        self.inner
-            .last_payment_error
-            .clone()
-            .map(|inner| PyPaymentError { inner })
-    }
-    /// What the customer must do (a `NextAction`): set while the customer must act, None
-    /// once the order is final.
-    #[getter]
-    fn next_action(&self) -> Option<PyNextAction> {
-        self.inner
-            .next_action
-            .clone()
-            .map(|inner| PyNextAction { inner })
-    }
-    /// `next_action.redirect.url`, when there is one.
-    #[getter]
-    fn redirect_url(&self) -> Option<&str> {
-        self.inner.redirect_url()
-    }
-    /// True once the status will not change (SUCCESS, FAILED, CLOSED).
-    #[getter]
-    fn is_final(&self) -> bool {
-        self.inner.is_final()
-    }
-    /// The order as the wire's JSON object (enum values as plain strings).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &serialize(&self.inner))
-    }
-    /// An order from a dict shaped like `to_dict()` (or a webhook's data).
-    #[staticmethod]
-    fn from_dict(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        crate::errors::guard(data.py(), false, || {
-            Ok(PyTrade {
-                inner: from_dict("trade", data)?,
-            })
-        })
-    }
-    fn __repr__(&self) -> String {
-        repr_fields("Trade", &serialize(&self.inner), &["payment_token"])
-    }
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyAny>,))> {
-        let py = slf.py();
-        let from_dict = slf.get_type().getattr("from_dict")?;
-        Ok((from_dict, (slf.get().to_dict(py)?,)))
+    fn repr(&self) -> String {
+        repr_fields("Trade", &self.wire(), &["payment_token"])
     }
 }
 
-/// A refund as the gateway reports it (protocol §6).
-#[pyclass(module = "tradepay", name = "Refund", frozen, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyRefund {
-    pub inner: Refund,
-}
-
-#[pymethods]
-impl PyRefund {
-    /// The caller's refund ID, unique per merchant, or None when not applicable.
-    #[getter]
-    fn refund_id(&self) -> Option<&str> {
-        self.inner.refund_id.as_deref()
+impl Model for Refund {
+    const WHAT: &'static str = "refund";
+    fn wire(&self) -> Value {
+        serialize(self)
     }
-    /// The refunded order's transaction ID, or None when not applicable.
-    #[getter]
-    fn trade_id(&self) -> Option<&str> {
-        self.inner.trade_id.as_deref()
-    }
-    /// The refunded order's ID, or None when not applicable.
-    #[getter]
-    fn order_id(&self) -> Option<&str> {
-        self.inner.order_id.as_deref()
-    }
-    /// The order's currency, an ISO 4217 code, or None when not applicable.
-    #[getter]
-    fn currency(&self) -> Option<&str> {
-        self.inner.currency.as_deref()
-    }
-    /// The caller's reason, as sent; None when none was sent.
-    #[getter]
-    fn reason(&self) -> Option<&str> {
-        self.inner.reason.as_deref()
-    }
-    /// When the refund was created, an RFC 3339 UTC string; None when not applicable.
-    #[getter]
-    fn created_at(&self) -> Option<&str> {
-        self.inner.created_at.as_deref()
-    }
-    /// When the refund succeeded, an RFC 3339 UTC string; None until it has succeeded.
-    #[getter]
-    fn refunded_at(&self) -> Option<&str> {
-        self.inner.refunded_at.as_deref()
-    }
-
-    /// `Status.PENDING`, `SUCCESS` or `FAILED`, or a status this version does not know (a
-    /// plain str). Always set.
-    #[getter]
-    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let s = &self.inner.status;
-        enum_value(py, "Status", s.is_known(), s.as_str())
-    }
-    /// The refunded amount, a decimal string with exactly two decimals (`"10.50"`); None
-    /// when not applicable.
-    #[getter]
-    fn amount(&self) -> Option<String> {
-        self.inner.amount.map(|a| a.to_string())
-    }
-    /// True once the status will not change (SUCCESS, FAILED).
-    #[getter]
-    fn is_final(&self) -> bool {
-        self.inner.status.is_final()
-    }
-    /// The refund as the wire's JSON object (enum values as plain strings, absent fields left out).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &serialize(&self.inner))
-    }
-    /// A refund from a dict shaped like `to_dict()` (or a webhook's data).
-    #[staticmethod]
-    fn from_dict(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        crate::errors::guard(data.py(), false, || {
-            Ok(PyRefund {
-                inner: from_dict("refund", data)?,
-            })
-        })
-    }
-    fn __repr__(&self) -> String {
-        repr_fields("Refund", &serialize(&self.inner), &[])
-    }
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyAny>,))> {
-        let py = slf.py();
-        let from_dict = slf.get_type().getattr("from_dict")?;
-        Ok((from_dict, (slf.get().to_dict(py)?,)))
+    fn repr(&self) -> String {
+        repr_fields("Refund", &self.wire(), &[])
     }
 }
 
-/// A verified webhook delivery.
-#[pyclass(module = "tradepay", name = "Event", frozen, eq)]
-#[derive(Clone, PartialEq)]
-pub struct PyEvent {
-    pub inner: Event,
-}
-
-impl PyEvent {
-    fn data_json(&self) -> Value {
-        match &self.inner.data {
-            EventData::Trade(t) => serialize(t),
-            EventData::Refund(r) => serialize(r),
+impl Model for Event {
+    const WHAT: &'static str = "event";
+    /// `id`, `type` (a plain str), `timestamp` and `data` (the order or refund as its
+    /// `to_dict()`, or the raw dict).
+    fn wire(&self) -> Value {
+        let data = match &self.data {
+            EventData::Trade(t) => t.wire(),
+            EventData::Refund(r) => r.wire(),
             EventData::Unknown(v) => v.clone(),
-        }
-    }
-    fn json(&self) -> Value {
+        };
         serde_json::json!({
-            "id": self.inner.id,
-            "type": self.inner.event_type.as_str(),
-            "timestamp": self.inner.timestamp,
-            "data": self.data_json(),
+            "id": self.id,
+            "type": self.event_type.as_str(),
+            "timestamp": self.timestamp,
+            "data": data,
         })
     }
-}
-
-#[pymethods]
-impl PyEvent {
-    /// `webhook-id`: the same on every retry of a delivery; drop duplicates by it.
-    #[getter]
-    fn id(&self) -> &str {
-        &self.inner.id
-    }
-    /// `trade.succeeded`, …, or a type this version does not know (a plain str).
-    #[getter(r#type)]
-    fn event_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let t = &self.inner.event_type;
-        enum_value(py, "EventType", t.is_known(), t.as_str())
-    }
-    /// The body's RFC 3339 timestamp.
-    #[getter]
-    fn timestamp(&self) -> &str {
-        &self.inner.timestamp
-    }
-    /// A `Trade`, a `Refund`, or (for an unknown type) the raw dict.
-    #[getter]
-    fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(match &self.inner.data {
-            EventData::Trade(t) => Bound::new(
-                py,
-                PyTrade {
-                    inner: (**t).clone(),
-                },
-            )?
-            .into_any(),
-            EventData::Refund(r) => Bound::new(
-                py,
-                PyRefund {
-                    inner: (**r).clone(),
-                },
-            )?
-            .into_any(),
-            EventData::Unknown(v) => json_to_py(py, v)?,
-        })
-    }
-    /// The event as a dict: `id`, `type` (a plain str), `timestamp` and `data` (the order
-    /// or refund as its `to_dict()`, or the raw dict).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &self.json())
-    }
-    fn __repr__(&self) -> String {
-        let data = match &self.inner.data {
-            EventData::Trade(t) => repr_fields("Trade", &serialize(t), &["payment_token"]),
-            EventData::Refund(r) => repr_fields("Refund", &serialize(r), &[]),
+    fn repr(&self) -> String {
+        let data = match &self.data {
+            EventData::Trade(t) => t.repr(),
+            EventData::Refund(r) => r.repr(),
             EventData::Unknown(v) => v.to_string(),
         };
         format!(
             "Event(id={}, type={}, timestamp={}, data={data})",
-            quote(&self.inner.id),
-            quote(self.inner.event_type.as_str()),
-            quote(&self.inner.timestamp)
+            quote(&self.id),
+            quote(self.event_type.as_str()),
+            quote(&self.timestamp)
         )
     }
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyAny>,))> {
-        let py = slf.py();
-        let rebuild = py.import("tradepay._native")?.getattr("_event_from_dict")?;
-        Ok((rebuild, (slf.get().to_dict(py)?,)))
+    fn rebuilder<'py>(&self, slf: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        slf.py()
+            .import("tradepay._native")?
+            .getattr("_event_from_dict")
     }
 }
 
@@ -691,32 +414,9 @@ fn event_from_dict(data: &Bound<'_, PyAny>) -> PyResult<PyEvent> {
 /// The values the core knows for each enumeration (the Python enums must list the same).
 #[pyfunction]
 pub fn _known_values(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    use tradepay_types::*;
-    fn names<T>(known: &[T], f: fn(&T) -> &str) -> Vec<String> {
-        known.iter().map(|v| f(v).to_owned()).collect()
-    }
     let d = PyDict::new(py);
-    d.set_item("Status", names(Status::KNOWN, Status::as_str))?;
-    d.set_item(
-        "TradeStatus",
-        names(TradeStatus::KNOWN, TradeStatus::as_str),
-    )?;
-    d.set_item(
-        "RefundStatus",
-        names(RefundStatus::KNOWN, RefundStatus::as_str),
-    )?;
-    d.set_item(
-        "PaymentMode",
-        names(PaymentMode::KNOWN, PaymentMode::as_str),
-    )?;
-    d.set_item(
-        "PaymentMethod",
-        names(PaymentMethod::KNOWN, PaymentMethod::as_str),
-    )?;
-    d.set_item(
-        "NextActionType",
-        names(NextActionType::KNOWN, NextActionType::as_str),
-    )?;
-    d.set_item("EventType", names(EventType::KNOWN, EventType::as_str))?;
+    for e in tradepay_types::describe::enums() {
+        d.set_item(e.name, e.values)?;
+    }
     Ok(d)
 }

@@ -36,8 +36,8 @@ pub use envelope::Envelope;
 pub use error::{Error, ErrorKind};
 pub use metadata::Metadata;
 pub use open_enum::{
-    EventType, NextActionType, PaymentMethod, PaymentMode, RefundStatus, Status, TradeStatus,
-    TransType,
+    EventType, NextActionType, OpenEnum, PaymentMethod, PaymentMode, RefundStatus, Status,
+    TradeStatus, TransType,
 };
 pub use order::{NextAction, NextActionRedirect, PaymentError, Refund, Trade};
 pub use request::{

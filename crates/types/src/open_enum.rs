@@ -5,6 +5,17 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// What every enumeration of the protocol offers, for code that handles them alike (the
+/// bindings turn any of them into their language's enum member or a plain string).
+pub trait OpenEnum {
+    /// The type's name, which is also the class name in every language.
+    const NAME: &'static str;
+    /// The wire string.
+    fn wire(&self) -> &str;
+    /// True when the value is one this version knows.
+    fn known(&self) -> bool;
+}
+
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -56,6 +67,16 @@ macro_rules! open_enum {
                     $name::Unknown(raw) => write!(f, "{}::Unknown({raw:?})", stringify!($name)),
                     known => write!(f, "{}::{}", stringify!($name), known.as_str()),
                 }
+            }
+        }
+
+        impl OpenEnum for $name {
+            const NAME: &'static str = stringify!($name);
+            fn wire(&self) -> &str {
+                self.as_str()
+            }
+            fn known(&self) -> bool {
+                self.is_known()
             }
         }
 

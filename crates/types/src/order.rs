@@ -228,6 +228,11 @@ pub struct Refund {
 }
 
 impl Refund {
+    /// True once the status will not change (SUCCESS, FAILED).
+    pub fn is_final(&self) -> bool {
+        self.status.is_final()
+    }
+
     /// A refund with only a status.
     pub fn with_status(status: Status) -> Self {
         Refund {

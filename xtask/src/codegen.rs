@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use tradepay_types::describe::{
-    self, ErrorClassDesc, FieldDesc, ModelDesc, OptionDefault, OptionType, Ty, ERROR_CLASSES,
-    MODELS,
+    self, ErrorClassDesc, FieldDesc, ModelDesc, OperationDesc, OptionDefault, OptionType, ParamTy,
+    Ty, ERROR_CLASSES, MODELS, OPERATIONS,
 };
 use tradepay_types::params;
 
@@ -383,6 +383,68 @@ fn python_classes() -> String {
     out
 }
 
+/// The operation a `params <name>` marker of a template names.
+fn operation(part: &str) -> Option<&'static OperationDesc> {
+    let name = part.strip_prefix("params ")?;
+    OPERATIONS.iter().find(|op| op.name == name)
+}
+
+/// An operation's parameters, required ones first, each with its description.
+fn operation_params(op: &OperationDesc) -> Vec<(&'static describe::ParamDesc, bool)> {
+    let (required, optional): (Vec<_>, Vec<_>) =
+        op.keys.iter().partition(|k| op.required.contains(k));
+    required
+        .into_iter()
+        .map(|k| (k, true))
+        .chain(optional.into_iter().map(|k| (k, false)))
+        .filter_map(|(k, req)| describe::param(k).map(|p| (p, req)))
+        .collect()
+}
+
+/// The keyword arguments of a Python method, one line each, for the `params <op>` marker.
+fn python_params(op: &OperationDesc) -> String {
+    let mut out = String::new();
+    for (param, required) in operation_params(op) {
+        let ty = match param.ty {
+            ParamTy::Str | ParamTy::Enum(_) => "str",
+            ParamTy::Amount => "_AmountLike",
+            ParamTy::StrMap => "Mapping[str, str]",
+            ParamTy::MethodData => "Mapping[str, Mapping[str, str]]",
+        };
+        if required {
+            let _ = writeln!(out, "        {}: {ty},", param.name);
+        } else {
+            let _ = writeln!(out, "        {}: Optional[{ty}] = None,", param.name);
+        }
+    }
+    out
+}
+
+/// The fields of a TypeScript parameter type; `trade_id` and `order_id` of an operation on
+/// an order come from the template's `OrderRef` union instead.
+fn ts_params(op: &OperationDesc) -> String {
+    let mut out = String::new();
+    for (param, required) in operation_params(op) {
+        if op.order_ref && matches!(param.name, "trade_id" | "order_id") {
+            continue;
+        }
+        let ty = match param.ty {
+            ParamTy::Str => "string",
+            ParamTy::Amount => "AmountString",
+            ParamTy::Enum(name) => name,
+            ParamTy::StrMap => "Record<string, string>",
+            ParamTy::MethodData => "PaymentMethodData",
+        };
+        let optional = if required { "" } else { "?" };
+        let _ = writeln!(
+            out,
+            "  /** {} */\n  {}{optional}: {ty};",
+            param.doc, param.name
+        );
+    }
+    out
+}
+
 /// A template with `<comment> @generated <part>` lines replaced by their parts, and its
 /// first line (which says it is a template) by the generated banner.
 fn fill(template: &str, comment: &str, part: impl Fn(&str) -> Option<String>) -> Result<String> {
@@ -411,7 +473,7 @@ fn python_stub() -> Result<String> {
             Some(models.join("\n"))
         }
         "client_options" => Some(python_client_new()),
-        _ => None,
+        other => operation(other).map(python_params),
     })
 }
 
@@ -578,6 +640,7 @@ export declare class TradepayError extends Error {
 fn typescript() -> Result<String> {
     fill("index.d.ts", "//", |part| match part {
         "client_options" => Some(ts_client_options()),
+        other if operation(other).is_some() => operation(other).map(ts_params),
         "enums" => {
             let mut out = String::new();
             for e in describe::enums() {

@@ -47,60 +47,44 @@ class Client:
     def pay(
         self,
         *,
-        merchant_id: str,
-        order_id: str,
-        amount: _AmountLike,
-        currency: str,
-        payment_method: str,
-        return_url: Optional[str] = None,
-        payment_method_data: Optional[Mapping[str, Mapping[str, str]]] = None,
-        customer_id: Optional[str] = None,
-        metadata: Optional[Mapping[str, str]] = None,
-        notify_url: Optional[str] = None,
-        payment_mode: Optional[str] = None,
-        payment_token: Optional[str] = None,
+# @generated params pay
     ) -> Trade: ...
     def query(
-        self, *, merchant_id: str, trade_id: Optional[str] = None, order_id: Optional[str] = None
+        self,
+        *,
+# @generated params order
     ) -> Trade: ...
     def refund(
         self,
         *,
-        merchant_id: str,
-        refund_id: str,
-        amount: _AmountLike,
-        trade_id: Optional[str] = None,
-        order_id: Optional[str] = None,
-        reason: Optional[str] = None,
-        notify_url: Optional[str] = None,
+# @generated params refund
     ) -> Refund: ...
-    def refund_query(self, *, merchant_id: str, refund_id: str) -> Refund: ...
+    def refund_query(
+        self,
+        *,
+# @generated params refund_query
+    ) -> Refund: ...
     def reverse(
-        self, *, merchant_id: str, trade_id: Optional[str] = None, order_id: Optional[str] = None
+        self,
+        *,
+# @generated params order
     ) -> Trade: ...
     def close_order(
-        self, *, merchant_id: str, trade_id: Optional[str] = None, order_id: Optional[str] = None
+        self,
+        *,
+# @generated params order
     ) -> Trade: ...
     def wait_final(
         self,
         *,
-        merchant_id: str,
-        trade_id: Optional[str] = None,
-        order_id: Optional[str] = None,
+# @generated params order
         timeout: Optional[float] = None,
     ) -> Trade: ...
     def micropay(
         self,
         *,
-        merchant_id: str,
-        order_id: str,
-        amount: _AmountLike,
-        currency: str,
-        auth_code: str,
+# @generated params micropay
         deadline: Optional[float] = None,
-        customer_id: Optional[str] = None,
-        metadata: Optional[Mapping[str, str]] = None,
-        notify_url: Optional[str] = None,
     ) -> Trade: ...
     def close(self) -> None: ...
     @property
@@ -118,60 +102,44 @@ class AsyncClient:
     def pay(
         self,
         *,
-        merchant_id: str,
-        order_id: str,
-        amount: _AmountLike,
-        currency: str,
-        payment_method: str,
-        return_url: Optional[str] = None,
-        payment_method_data: Optional[Mapping[str, Mapping[str, str]]] = None,
-        customer_id: Optional[str] = None,
-        metadata: Optional[Mapping[str, str]] = None,
-        notify_url: Optional[str] = None,
-        payment_mode: Optional[str] = None,
-        payment_token: Optional[str] = None,
+# @generated params pay
     ) -> Awaitable[Trade]: ...
     def query(
-        self, *, merchant_id: str, trade_id: Optional[str] = None, order_id: Optional[str] = None
+        self,
+        *,
+# @generated params order
     ) -> Awaitable[Trade]: ...
     def refund(
         self,
         *,
-        merchant_id: str,
-        refund_id: str,
-        amount: _AmountLike,
-        trade_id: Optional[str] = None,
-        order_id: Optional[str] = None,
-        reason: Optional[str] = None,
-        notify_url: Optional[str] = None,
+# @generated params refund
     ) -> Awaitable[Refund]: ...
-    def refund_query(self, *, merchant_id: str, refund_id: str) -> Awaitable[Refund]: ...
+    def refund_query(
+        self,
+        *,
+# @generated params refund_query
+    ) -> Awaitable[Refund]: ...
     def reverse(
-        self, *, merchant_id: str, trade_id: Optional[str] = None, order_id: Optional[str] = None
+        self,
+        *,
+# @generated params order
     ) -> Awaitable[Trade]: ...
     def close_order(
-        self, *, merchant_id: str, trade_id: Optional[str] = None, order_id: Optional[str] = None
+        self,
+        *,
+# @generated params order
     ) -> Awaitable[Trade]: ...
     def wait_final(
         self,
         *,
-        merchant_id: str,
-        trade_id: Optional[str] = None,
-        order_id: Optional[str] = None,
+# @generated params order
         timeout: Optional[float] = None,
     ) -> Awaitable[Trade]: ...
     def micropay(
         self,
         *,
-        merchant_id: str,
-        order_id: str,
-        amount: _AmountLike,
-        currency: str,
-        auth_code: str,
+# @generated params micropay
         deadline: Optional[float] = None,
-        customer_id: Optional[str] = None,
-        metadata: Optional[Mapping[str, str]] = None,
-        notify_url: Optional[str] = None,
     ) -> Awaitable[Trade]: ...
     def close(self) -> None: ...
     def aclose(self) -> Awaitable[None]: ...

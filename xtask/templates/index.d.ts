@@ -39,32 +39,7 @@ export interface PaymentMethodData {
 
 /** The fields of a PAY request. */
 export interface PayParams {
-  /** The merchant the order belongs to. */
-  merchant_id: string;
-  /** The caller's order ID, unique per merchant: the idempotency key. */
-  order_id: string;
-  /** The amount to charge. */
-  amount: AmountString;
-  /** ISO 4217; uppercased before sending. */
-  currency: string;
-  /** How the customer pays. */
-  payment_method: PaymentMethod;
-  /** The caller's customer ID, at most 64 bytes. */
-  customer_id?: string;
-  /** The caller's data, string to string (keys 1–40 bytes, values at most 500, 1024 bytes in all); returned as sent. */
-  metadata?: Record<string, string>;
-  /** Where the customer's browser returns after a redirect (absolute `http://` or `https://` URL). */
-  return_url?: string;
-  /** Where the gateway sends this order's webhooks (absolute `http://` or `https://` URL). */
-  notify_url?: string;
-  /** `subscription` or `recurring_payment`, cards only; absent for a one-off payment. */
-  payment_mode?: PaymentMode;
-  /** The token of a subscription, with `recurring_payment`. */
-  payment_token?: string;
-  /** RFC 3339; filled by the SDK when absent. */
-  txn_time?: string;
-  /** The chosen method's data (the card, or micropay's `auth_code`). */
-  payment_method_data?: PaymentMethodData;
+// @generated params pay
 }
 
 /** Names an order by `trade_id`, `order_id` or both (which must then name the same order). */
@@ -84,30 +59,17 @@ export type OrderRef =
 
 /** Names an order of a merchant (QUERY, REVERSAL, CLOSE). */
 export type OrderParams = {
-  /** The merchant the order belongs to. */
-  merchant_id: string;
+// @generated params order
 } & OrderRef;
 
 /** The fields of a REFUND request, naming the order to refund. */
 export type RefundParams = {
-  /** The merchant the order belongs to. */
-  merchant_id: string;
-  /** The caller's refund ID, unique per merchant: the idempotency key. */
-  refund_id: string;
-  /** The amount to give back; the refunds of an order may not exceed its amount. */
-  amount: AmountString;
-  /** The caller's reason, at most 256 bytes. */
-  reason?: string;
-  /** Where the gateway sends this refund's webhooks; default: the order's. */
-  notify_url?: string;
+// @generated params refund
 } & OrderRef;
 
 /** Names a refund (REFUND_QUERY). */
 export interface RefundQueryParams {
-  /** The merchant the refund belongs to. */
-  merchant_id: string;
-  /** The caller's refund ID. */
-  refund_id: string;
+// @generated params refund_query
 }
 
 /** Names the order to wait for, and for how long. */
@@ -117,14 +79,11 @@ export type WaitFinalParams = OrderParams & {
 };
 
 /** The fields of a PAY by micropay (the customer's code), and the deadline of the whole flow. */
-export type MicropayParams = Omit<PayParams, 'payment_method' | 'payment_method_data'> & {
-  /** Always `micropay`; may be left out. */
-  payment_method?: 'micropay';
-  /** The customer's code, 10–32 digits. */
-  auth_code: string;
+export interface MicropayParams {
+// @generated params micropay
   /** When to give up and reverse, milliseconds; default 30000, at most 86400000. */
   deadlineMs?: number;
-};
+}
 
 // @generated models
 /** A client of the gateway: signs each request, retries what is safe to retry, verifies each response. */

@@ -256,6 +256,116 @@ pub const MODELS: &[ModelDesc] = &[
     },
 ];
 
+/// The type of a request parameter, independent of the language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamTy {
+    /// A string.
+    Str,
+    /// An amount: a decimal string (Python also takes an int or a `Decimal`).
+    Amount,
+    /// One of [`enums`], by name.
+    Enum(&'static str),
+    /// A string-to-string map (metadata).
+    StrMap,
+    /// `payment_method_data`: the chosen method's entry (`card` or `micropay`).
+    MethodData,
+}
+
+/// One parameter a caller may pass, under its wire name (the same in every language).
+#[derive(Debug, Clone, Copy)]
+pub struct ParamDesc {
+    /// The wire name.
+    pub name: &'static str,
+    /// Its type.
+    pub ty: ParamTy,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+const fn p(name: &'static str, ty: ParamTy, doc: &'static str) -> ParamDesc {
+    ParamDesc { name, ty, doc }
+}
+
+/// Every request parameter, once: what [`OPERATIONS`] name by key.
+pub const PARAMS: &[ParamDesc] = &[
+    p("merchant_id", ParamTy::Str, "The merchant the order (or refund) belongs to."),
+    p("order_id", ParamTy::Str, "The caller's order ID, unique per merchant: the idempotency key of a payment."),
+    p("trade_id", ParamTy::Str, "The gateway's transaction ID of the order."),
+    p("refund_id", ParamTy::Str, "The caller's refund ID, unique per merchant: the idempotency key of a refund."),
+    p("amount", ParamTy::Amount, "The amount, at most two decimals (`\"10.50\"`)."),
+    p("currency", ParamTy::Str, "ISO 4217; uppercased before sending."),
+    p("payment_method", ParamTy::Enum("PaymentMethod"), "How the customer pays."),
+    p("return_url", ParamTy::Str, "Where the customer's browser returns after a redirect (absolute `http://` or `https://` URL)."),
+    p("payment_method_data", ParamTy::MethodData, "The chosen method's data (the card)."),
+    p("customer_id", ParamTy::Str, "The caller's customer ID, at most 64 bytes."),
+    p("metadata", ParamTy::StrMap, "The caller's data, string to string (keys 1–40 bytes, values at most 500, 1024 bytes in all); returned as sent."),
+    p("notify_url", ParamTy::Str, "Where the gateway sends the webhooks (absolute `http://` or `https://` URL); a refund's default is its order's."),
+    p("payment_mode", ParamTy::Enum("PaymentMode"), "`subscription` or `recurring_payment`, cards only; absent for a one-off payment."),
+    p("payment_token", ParamTy::Str, "The token of a subscription, with `recurring_payment`."),
+    p("txn_time", ParamTy::Str, "When the caller started the operation, RFC 3339; filled by the SDK when absent."),
+    p("auth_code", ParamTy::Str, "The customer's code, 10–32 digits."),
+    p("reason", ParamTy::Str, "The caller's reason, at most 256 bytes."),
+];
+
+/// The parameters of one kind of call, as [`crate::params`] reads them.
+#[derive(Debug, Clone, Copy)]
+pub struct OperationDesc {
+    /// The name of its group of parameters (`pay`, `order`, …) in the generated surfaces.
+    pub name: &'static str,
+    /// Every key it accepts: the list [`crate::params`] refuses others by.
+    pub keys: &'static [&'static str],
+    /// The keys it cannot do without (`order` needs `trade_id` or `order_id`, besides).
+    pub required: &'static [&'static str],
+    /// True when the order is named by `trade_id` and/or `order_id`, at least one.
+    pub order_ref: bool,
+}
+
+/// The kinds of call: PAY, micropay, an order (QUERY, REVERSAL, CLOSE, `wait_final`),
+/// REFUND and REFUND_QUERY.
+pub const OPERATIONS: &[OperationDesc] = &[
+    OperationDesc {
+        name: "pay",
+        keys: crate::params::PAY,
+        required: &[
+            "merchant_id",
+            "order_id",
+            "amount",
+            "currency",
+            "payment_method",
+        ],
+        order_ref: false,
+    },
+    OperationDesc {
+        name: "micropay",
+        keys: crate::params::MICROPAY,
+        required: &["merchant_id", "order_id", "amount", "currency", "auth_code"],
+        order_ref: false,
+    },
+    OperationDesc {
+        name: "order",
+        keys: crate::params::ORDER,
+        required: &["merchant_id"],
+        order_ref: true,
+    },
+    OperationDesc {
+        name: "refund",
+        keys: crate::params::REFUND,
+        required: &["merchant_id", "refund_id", "amount"],
+        order_ref: true,
+    },
+    OperationDesc {
+        name: "refund_query",
+        keys: crate::params::REFUND_QUERY,
+        required: &["merchant_id", "refund_id"],
+        order_ref: false,
+    },
+];
+
+/// One of [`PARAMS`], by name.
+pub fn param(name: &str) -> Option<&'static ParamDesc> {
+    PARAMS.iter().find(|p| p.name == name)
+}
+
 /// The default number of retries after the first attempt.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// The default time allowed to one attempt (connect, send, read the answer).
@@ -532,6 +642,78 @@ pub fn shown_message(kind: &str, field: Option<&str>, message: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::{json, Map, Value};
+
+    /// A call of `op` with every required key (and `order_id` for an order), read by the
+    /// core's own parser.
+    fn parse(op: &OperationDesc, map: &Map<String, Value>) -> Result<(), crate::Error> {
+        let map = map.clone();
+        match op.name {
+            "pay" => crate::params::pay(map).map(drop),
+            "micropay" => crate::params::micropay(map).map(drop),
+            "order" => crate::params::order(&map).map(drop),
+            "refund" => crate::params::refund(&map).map(drop),
+            "refund_query" => crate::params::refund_query(&map).map(drop),
+            other => panic!("no parser for {other}"),
+        }
+    }
+
+    fn minimal(op: &OperationDesc) -> Map<String, Value> {
+        let value = |key: &str| match key {
+            "amount" => json!("1.00"),
+            "currency" => json!("USD"),
+            "payment_method" => json!("qr"),
+            "auth_code" => json!("1234567890123456"),
+            other => json!(format!("{other}_1")),
+        };
+        let mut keys: Vec<&str> = op.required.to_vec();
+        if op.order_ref {
+            keys.push("order_id");
+        }
+        keys.into_iter().map(|k| (k.to_owned(), value(k))).collect()
+    }
+
+    #[test]
+    fn operations_say_what_the_parser_requires() {
+        for op in OPERATIONS {
+            let map = minimal(op);
+            parse(op, &map).unwrap_or_else(|e| panic!("{}: {e}", op.name));
+            for key in op.required {
+                let mut less = map.clone();
+                less.remove(*key);
+                assert!(
+                    parse(op, &less).is_err(),
+                    "{} accepts a call without {key}",
+                    op.name
+                );
+            }
+            if op.order_ref {
+                let mut less = map.clone();
+                less.remove("order_id");
+                assert!(
+                    parse(op, &less).is_err(),
+                    "{} accepts a call naming no order",
+                    op.name
+                );
+            }
+            for key in op.keys {
+                assert!(param(key).is_some(), "{}: {key} is not in PARAMS", op.name);
+            }
+            for key in op.required {
+                assert!(
+                    op.keys.contains(key),
+                    "{}: required {key} is not a key",
+                    op.name
+                );
+            }
+        }
+        for p in PARAMS {
+            assert!(
+                OPERATIONS.iter().any(|op| op.keys.contains(&p.name)),
+                "{} is in no operation",
+                p.name
+            );
+        }
+    }
 
     fn sample(ty: Ty) -> Value {
         match ty {

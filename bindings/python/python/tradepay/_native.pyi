@@ -188,9 +188,14 @@ class Client:
         notify_url: Optional[str] = None,
         payment_mode: Optional[str] = None,
         payment_token: Optional[str] = None,
+        txn_time: Optional[str] = None,
     ) -> Trade: ...
     def query(
-        self, *, merchant_id: str, trade_id: Optional[str] = None, order_id: Optional[str] = None
+        self,
+        *,
+        merchant_id: str,
+        trade_id: Optional[str] = None,
+        order_id: Optional[str] = None,
     ) -> Trade: ...
     def refund(
         self,
@@ -203,12 +208,25 @@ class Client:
         reason: Optional[str] = None,
         notify_url: Optional[str] = None,
     ) -> Refund: ...
-    def refund_query(self, *, merchant_id: str, refund_id: str) -> Refund: ...
+    def refund_query(
+        self,
+        *,
+        merchant_id: str,
+        refund_id: str,
+    ) -> Refund: ...
     def reverse(
-        self, *, merchant_id: str, trade_id: Optional[str] = None, order_id: Optional[str] = None
+        self,
+        *,
+        merchant_id: str,
+        trade_id: Optional[str] = None,
+        order_id: Optional[str] = None,
     ) -> Trade: ...
     def close_order(
-        self, *, merchant_id: str, trade_id: Optional[str] = None, order_id: Optional[str] = None
+        self,
+        *,
+        merchant_id: str,
+        trade_id: Optional[str] = None,
+        order_id: Optional[str] = None,
     ) -> Trade: ...
     def wait_final(
         self,
@@ -226,10 +244,12 @@ class Client:
         amount: _AmountLike,
         currency: str,
         auth_code: str,
-        deadline: Optional[float] = None,
+        payment_method: Optional[str] = None,
         customer_id: Optional[str] = None,
         metadata: Optional[Mapping[str, str]] = None,
         notify_url: Optional[str] = None,
+        txn_time: Optional[str] = None,
+        deadline: Optional[float] = None,
     ) -> Trade: ...
     def close(self) -> None: ...
     @property
@@ -270,9 +290,14 @@ class AsyncClient:
         notify_url: Optional[str] = None,
         payment_mode: Optional[str] = None,
         payment_token: Optional[str] = None,
+        txn_time: Optional[str] = None,
     ) -> Awaitable[Trade]: ...
     def query(
-        self, *, merchant_id: str, trade_id: Optional[str] = None, order_id: Optional[str] = None
+        self,
+        *,
+        merchant_id: str,
+        trade_id: Optional[str] = None,
+        order_id: Optional[str] = None,
     ) -> Awaitable[Trade]: ...
     def refund(
         self,
@@ -285,12 +310,25 @@ class AsyncClient:
         reason: Optional[str] = None,
         notify_url: Optional[str] = None,
     ) -> Awaitable[Refund]: ...
-    def refund_query(self, *, merchant_id: str, refund_id: str) -> Awaitable[Refund]: ...
+    def refund_query(
+        self,
+        *,
+        merchant_id: str,
+        refund_id: str,
+    ) -> Awaitable[Refund]: ...
     def reverse(
-        self, *, merchant_id: str, trade_id: Optional[str] = None, order_id: Optional[str] = None
+        self,
+        *,
+        merchant_id: str,
+        trade_id: Optional[str] = None,
+        order_id: Optional[str] = None,
     ) -> Awaitable[Trade]: ...
     def close_order(
-        self, *, merchant_id: str, trade_id: Optional[str] = None, order_id: Optional[str] = None
+        self,
+        *,
+        merchant_id: str,
+        trade_id: Optional[str] = None,
+        order_id: Optional[str] = None,
     ) -> Awaitable[Trade]: ...
     def wait_final(
         self,
@@ -308,10 +346,12 @@ class AsyncClient:
         amount: _AmountLike,
         currency: str,
         auth_code: str,
-        deadline: Optional[float] = None,
+        payment_method: Optional[str] = None,
         customer_id: Optional[str] = None,
         metadata: Optional[Mapping[str, str]] = None,
         notify_url: Optional[str] = None,
+        txn_time: Optional[str] = None,
+        deadline: Optional[float] = None,
     ) -> Awaitable[Trade]: ...
     def close(self) -> None: ...
     def aclose(self) -> Awaitable[None]: ...

@@ -33,7 +33,7 @@ impl NativeClient {
             .read()
             .ok()
             .and_then(|c| c.clone())
-            .ok_or_else(|| Failure::validation(None, "the client is closed; create a new Client"))
+            .ok_or_else(|| Failure::from(tradepay_transport::Error::client_closed()))
     }
 
     /// Reads the request of `what` (with its duration options) and the client, on the JS

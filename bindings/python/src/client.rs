@@ -104,7 +104,7 @@ impl Core {
     /// parent's connections and runtime are not usable there.
     fn client(&self, py: Python<'_>) -> PyResult<transport::Client> {
         if self.closed.load(Ordering::Acquire) {
-            return Err(PyRuntimeError::new_err("this client is closed"));
+            return Err(errors::raise(py, &transport::Error::client_closed()));
         }
         let pid = runtime::pid();
         if let Some(built) = &*self.built.load() {

@@ -127,7 +127,7 @@ def test_client_options_are_checked() -> None:
 def test_closed_client_refuses(client: tradepay.Client) -> None:
     client.close()
     assert client.closed
-    with pytest.raises(RuntimeError):
+    with pytest.raises(tradepay.ValidationError, match="the client is closed"):
         client.query(merchant_id="m_1", order_id="o_1")
 
 

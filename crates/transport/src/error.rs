@@ -122,6 +122,12 @@ impl Error {
         Error::new(ErrorKind::Validation, message)
     }
 
+    /// What a binding's client raises for a call after `close()`: a ValidationError, since
+    /// nothing was sent. The same class and message in every language.
+    pub fn client_closed() -> Self {
+        Error::validation("the client is closed; create a new Client")
+    }
+
     /// An error for an envelope whose code is not a success; `signed` when its signature
     /// was verified (only `1000xxxx` envelopes are read unsigned).
     pub(crate) fn from_envelope(envelope: &Envelope, http_status: u16, signed: bool) -> Self {

@@ -63,7 +63,7 @@ impl NativeSandbox {
             .map_err(|_| sandbox_failure("the sandbox is unusable after a panic"))?;
         match guard.as_ref() {
             Some(sb) => f(sb),
-            None => Err(sandbox_failure("the sandbox is closed")),
+            None => Err(sandbox_error(SandboxError::Closed)),
         }
     }
 }

@@ -43,3 +43,12 @@ test('sandbox errors are tradepay classes', async () => {
     await sb.close();
   }
 });
+
+test('a closed sandbox refuses with the message Python gives', async () => {
+  const sb = await tp.Sandbox.start();
+  await sb.close();
+  await assert.rejects(
+    async () => sb.orders(),
+    (e) => e instanceof tp.ValidationError && e.message === 'the sandbox is closed; start a new Sandbox',
+  );
+});

@@ -212,11 +212,17 @@ fn serialize<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
+/// A dict that is not the value it should be: a ValidationError, as bad input is anywhere.
+fn not_valid(py: Python<'_>, message: String) -> PyErr {
+    let class = tradepay_types::describe::error_class("validation");
+    crate::errors::to_py(py, crate::errors::ErrorInfo::plain(class, message))
+}
+
 /// A result from a dict shaped like its `to_dict()`; a dict that is not one is a ValueError.
 pub fn from_dict<T: Model + serde::de::DeserializeOwned>(data: &Bound<'_, PyAny>) -> PyResult<T> {
     crate::errors::guard(data.py(), false, || {
         serde_json::from_value(py_to_json(data)?)
-            .map_err(|e| PyValueError::new_err(format!("not a valid {}: {e}", T::WHAT)))
+            .map_err(|e| not_valid(data.py(), format!("not a valid {}: {e}", T::WHAT)))
     })
 }
 
@@ -387,13 +393,14 @@ fn event_from_dict(data: &Bound<'_, PyAny>) -> PyResult<PyEvent> {
     let value = py_to_json(data)?;
     let get = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
     let (Some(id), Some(t), Some(timestamp)) = (get("id"), get("type"), get("timestamp")) else {
-        return Err(PyValueError::new_err(
-            "an event needs id, type and timestamp",
+        return Err(not_valid(
+            data.py(),
+            "an event needs id, type and timestamp".into(),
         ));
     };
     let event_type = tradepay_types::EventType::from_wire(&t);
     let raw = value.get("data").cloned().unwrap_or(Value::Null);
-    let bad = |e: serde_json::Error| PyValueError::new_err(format!("not a valid event: {e}"));
+    let bad = |e: serde_json::Error| not_valid(data.py(), format!("not a valid event: {e}"));
     let data = match &event_type {
         tradepay_types::EventType::Unknown(_) => EventData::Unknown(raw),
         k if k.is_refund() => {

@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use tradepay_sandbox::{FaultRule, Outcome, Sandbox, SandboxError};
@@ -37,14 +36,15 @@ pub struct PySandbox {
 impl PySandbox {
     fn get(&self) -> PyResult<Arc<Sandbox>> {
         if self.pid != runtime::pid() {
-            return Err(PyRuntimeError::new_err(
+            return Err(sandbox_error(SandboxError::Invalid(
                 "this Sandbox runs in the parent process (it was started before os.fork()); \
-                 start a new Sandbox in the child",
-            ));
+                 start a new Sandbox in the child"
+                    .into(),
+            )));
         }
         self.inner
             .load_full()
-            .ok_or_else(|| PyRuntimeError::new_err("this Sandbox is closed"))
+            .ok_or_else(|| sandbox_error(SandboxError::Closed))
     }
 
     /// Runs `f` on the sandbox with the GIL released: the sandbox's threads may log, which

@@ -88,8 +88,11 @@ def test_repr_is_readable_and_hides_the_token() -> None:
 
 
 def test_from_dict_refuses_a_float_amount() -> None:
-    with pytest.raises(ValueError):
+    # A ValidationError (a ValueError too), as bad input is everywhere else.
+    with pytest.raises(tradepay.ValidationError, match="^not a valid trade: "):
         tradepay.Trade.from_dict({"status": "SUCCESS", "amount": 10.5})
+    with pytest.raises(tradepay.ValidationError, match="an event needs id, type and timestamp"):
+        tradepay._native._event_from_dict({"id": "evt_1"})
 
 
 ALL_ERRORS = [

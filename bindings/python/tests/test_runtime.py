@@ -111,7 +111,7 @@ def test_fork_child_can_use_old_and_new_clients(sandbox: tradepay.Sandbox, clien
             ok = pay_card(fresh).status == "SUCCESS" and pay_card(client).status == "SUCCESS"
             try:
                 sandbox.ledger()
-            except RuntimeError as e:
+            except tradepay.ValidationError as e:
                 ok = ok and "fork" in str(e)
             code = 0 if ok else 2
         finally:

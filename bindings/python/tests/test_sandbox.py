@@ -30,7 +30,7 @@ def test_sandbox_methods() -> None:
         sb.reset()
         assert sb.orders() == [] and sb.ledger() == []
     assert sb.closed
-    with pytest.raises(RuntimeError):
+    with pytest.raises(tradepay.ValidationError, match="the sandbox is closed; start a new Sandbox"):
         sb.ledger()
     sb.close()  # closing twice is harmless
 

@@ -184,6 +184,9 @@ pub enum SandboxError {
     /// An argument (a fault rule, an outcome, a credential) is invalid.
     #[error("invalid argument: {0}")]
     Invalid(String),
+    /// A binding's sandbox used after `close()`.
+    #[error("the sandbox is closed; start a new Sandbox")]
+    Closed,
 }
 
 impl SandboxError {
@@ -205,7 +208,8 @@ impl SandboxError {
             SandboxError::Tls(_)
             | SandboxError::NotFound(_)
             | SandboxError::InvalidState(_)
-            | SandboxError::Invalid(_) => "validation",
+            | SandboxError::Invalid(_)
+            | SandboxError::Closed => "validation",
         }
     }
 }

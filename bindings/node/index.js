@@ -27,28 +27,10 @@ function rethrow(err) {
   throw toError(err);
 }
 
-// What util.inspect and console.log must not print (the properties stay readable).
-const SECRET_KEYS = new Set(['payment_token', 'auth_code', 'cvc']);
-const REDACTED = '[redacted]';
-
-function redacted(value, key, parentKey) {
-  if (value !== null && value !== undefined && SECRET_KEYS.has(key)) return REDACTED;
-  if (key === 'number' && parentKey === 'card' && value != null) {
-    const text = String(value);
-    return text.length > 4 ? `…${text.slice(-4)}` : REDACTED;
-  }
-  if (Array.isArray(value)) return value.map((v) => redacted(v, undefined, key));
-  if (value !== null && typeof value === 'object') {
-    const out = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redacted(v, k, key);
-    return out;
-  }
-  return value;
-}
-
 function inspectRedacted(depth, options, inspectFn = inspect) {
   if (depth < 0) return options.stylize('[Object]', 'special');
-  return inspectFn(redacted(this), { ...options, depth });
+  // The core's masking rules (tradepay_types::redact), not a copy of them.
+  return inspectFn(native.redact(this), { ...options, depth });
 }
 
 // Results are the plain objects of the wire fields (api.md); a non-enumerable symbol keeps

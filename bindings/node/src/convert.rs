@@ -64,6 +64,19 @@ pub fn to_js<T: Serialize>(v: &T) -> Result<Value, Failure> {
     })
 }
 
+/// `value` as util.inspect shows it: card data, CVC, auth codes, tokens and secrets masked
+/// by the core's rules (`tradepay_types::redact`), as Rust's `Debug` and the logs mask them.
+#[napi_derive::napi(js_name = "redact")]
+pub fn redact(value: napi::bindgen_prelude::Unknown<'_>) -> napi::Result<Value> {
+    crate::failure::sync_guard(|| {
+        let value = crate::js::to_value(crate::js::Js::new(&value), "value")?;
+        Ok(tradepay_types::redact::redact_value(
+            &value.unwrap_or(Value::Null),
+        ))
+    })
+    .map_err(crate::failure::napi_err)
+}
+
 /// A list of results, converted to JS one element at a time: napi bounds a single
 /// conversion to a million values, which the listings of a sandbox that served a 100 000
 /// operation soak exceed.

@@ -20,5 +20,6 @@ mod sandbox;
 mod webhooks;
 
 pub use client::{test_panic_async, test_panic_sync, NativeClient};
+pub use convert::redact;
 pub use sandbox::{start_sandbox, NativeSandbox};
 pub use webhooks::verify_webhook;

@@ -59,7 +59,7 @@ pub fn event_to_js(event: &Event) -> Result<Value, Failure> {
 fn webhook_failure(field: &str, message: String) -> Failure {
     Failure {
         class: describe::error_class("webhook"),
-        message: format!("{field}: {message}"),
+        message: describe::shown_message("webhook", Some(field), &message),
         field: Some(field.to_owned()),
         ..Failure::default()
     }

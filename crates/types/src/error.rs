@@ -98,6 +98,15 @@ impl Error {
         self
     }
 
+    /// Returns the same error naming `to` if it named `from`: for a field the caller gave
+    /// under another name than the wire's (micropay's top-level `auth_code`).
+    pub(crate) fn renamed(mut self, from: &str, to: &'static str) -> Self {
+        if self.field.as_deref() == Some(from) {
+            self.field = Some(Cow::Borrowed(to));
+        }
+        self
+    }
+
     /// What kind of error this is.
     pub fn kind(&self) -> ErrorKind {
         self.kind

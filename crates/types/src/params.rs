@@ -115,7 +115,9 @@ pub fn micropay(mut map: Map<String, Value>) -> Result<PayRequest, Error> {
     map.entry("payment_method")
         .or_insert_with(|| "micropay".into());
     uppercase_currency(&mut map);
+    // The caller gave `auth_code` at the top level, so that is the name its errors use.
     PayRequest::from_data(&map)
+        .map_err(|e| e.renamed("payment_method_data.micropay.auth_code", "auth_code"))
 }
 
 /// A caller's QUERY, REVERSAL, CLOSE or `wait_final`: the order and its merchant.

@@ -492,10 +492,21 @@ fn read_amount(data: &Map<String, Value>) -> Result<Amount, Error> {
     match data.get("amount") {
         None | Some(Value::Null) => Err(field_error("amount", "is required")),
         Some(Value::String(s)) => Amount::parse(s),
-        Some(_) => Err(field_error(
+        Some(Value::Number(_)) => Err(field_error(
             "amount",
             "must be a decimal string like \"10.50\"; a JSON number cannot carry an amount exactly",
         )),
+        Some(other) => {
+            let got = match other {
+                Value::Bool(_) => "a boolean",
+                Value::Array(_) => "an array",
+                _ => "an object",
+            };
+            Err(field_error(
+                "amount",
+                format!("must be a decimal string like \"10.50\", not {got}"),
+            ))
+        }
     }
 }
 

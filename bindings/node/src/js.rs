@@ -362,10 +362,7 @@ pub fn number_arg(v: Js, what: &str) -> Result<Option<f64>, Failure> {
         "a number" => read_number(v)
             .map(Some)
             .map_err(|_| Failure::validation(Some(what), "could not be read")),
-        other => Err(Failure::validation(
-            Some(what),
-            format!("must be a number, not {other}"),
-        )),
+        other => Err(tradepay_types::duration::not_a_number(what.to_owned(), other).into()),
     }
 }
 

@@ -356,7 +356,7 @@ macro_rules! client_methods {
             /// QUERYs until SUCCESS, FAILED or CLOSED; at `timeout` seconds raises
             /// `TimeoutError` whose `.trade` is the last order seen.
             #[pyo3(signature = (*, timeout = None, **params))]
-            fn wait_final<'py>(&self, py: Python<'py>, timeout: Option<f64>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
+            fn wait_final<'py>(&self, py: Python<'py>, timeout: Option<&Bound<'py, PyAny>>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
                 errors::guard(py, false, || {
                     let (order, merchant) = order(py, params)?;
                     let timeout = convert::seconds_or(py, "timeout", timeout, params::DEFAULT_WAIT)?;
@@ -367,7 +367,7 @@ macro_rules! client_methods {
             /// Pays with a scanned customer code, queries until final, and reverses at
             /// `deadline` seconds; returns the final order (CLOSED after a reversal).
             #[pyo3(signature = (*, deadline = None, **params))]
-            fn micropay<'py>(&self, py: Python<'py>, deadline: Option<f64>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
+            fn micropay<'py>(&self, py: Python<'py>, deadline: Option<&Bound<'py, PyAny>>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
                 errors::guard(py, false, || {
                     let req = params::micropay(convert::params(params)?).map_err(|e| errors::raise(py, e))?;
                     let deadline = convert::seconds_or(py, "deadline", deadline, params::DEFAULT_MICROPAY_DEADLINE)?;

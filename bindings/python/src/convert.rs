@@ -139,10 +139,29 @@ pub fn params(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Map<String, Value>
 pub fn seconds_or(
     py: Python<'_>,
     name: &str,
-    value: Option<f64>,
+    value: Option<&Bound<'_, PyAny>>,
     default: std::time::Duration,
 ) -> PyResult<std::time::Duration> {
-    value.map_or(Ok(default), |v| seconds(py, name, v))
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(default);
+    };
+    // A bool is an int in Python, but `True` is no duration (as for the client's options).
+    let number = !value.is_instance_of::<PyBool>()
+        && (value.is_instance_of::<PyFloat>() || value.is_instance_of::<PyInt>());
+    if !number {
+        let got = if value.is_instance_of::<PyBool>() {
+            "a boolean"
+        } else if value.is_instance_of::<PyString>() {
+            "a string"
+        } else if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+            "an array"
+        } else {
+            "an object"
+        };
+        let e = tradepay_types::duration::not_a_number(name.to_owned(), got);
+        return Err(errors::raise(py, e));
+    }
+    seconds(py, name, value.extract::<f64>()?)
 }
 
 /// Seconds (int or float) as a Duration, with the core's one range and message for every

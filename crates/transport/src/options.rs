@@ -62,7 +62,7 @@ fn read(
             // A bool is a JSON value of its own, so `true` never reads as 1.
             let n = number
                 .or(value.as_f64())
-                .ok_or_else(|| wrong("must be a number"))?;
+                .ok_or_else(|| duration::not_a_number(name, duration::json_kind(value)))?;
             let d = match spelling {
                 Spelling::Python => duration::from_secs_f64(name, n),
                 Spelling::Node => duration::from_millis_f64(name, n),

@@ -100,6 +100,11 @@ async fn every_bad_call_is_refused_as_the_vectors_say() {
     let mut checked = 0;
     for case in &cases {
         let name = case["name"].as_str().expect("a case name");
+        if case.get("options").is_some() {
+            // A call's own options (wait_final's timeout, micropay's deadline) are the
+            // bindings' spelling of a Duration argument, which a Rust caller cannot get wrong.
+            continue;
+        }
         let (outcome, expected) = if case["closed"] == true {
             // Closing is the bindings' (a Rust client is closed by dropping it); what they
             // raise is this constructor.

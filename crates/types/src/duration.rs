@@ -45,6 +45,25 @@ pub fn from_millis_f64(option: impl Into<Cow<'static, str>>, ms: f64) -> Result<
     }
 }
 
+/// A duration given as something else than a number; `got` says what it was ("a string",
+/// as [`json_kind`] words it).
+pub fn not_a_number(option: impl Into<Cow<'static, str>>, got: &str) -> Error {
+    Error::option(option, format!("must be a number, not {got}"))
+}
+
+/// What a JSON value is, in the words of the messages: "a string", "a boolean", …
+pub fn json_kind(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,28 +70,28 @@ class Client {
     }
   }
   pay(request) {
-    return call(() => this.#native.pay(request));
+    return call(() => this.#native.call('pay', request));
   }
   query(request) {
-    return call(() => this.#native.query(request));
+    return call(() => this.#native.call('query', request));
   }
   refund(request) {
-    return call(() => this.#native.refund(request));
+    return call(() => this.#native.call('refund', request));
   }
   refundQuery(request) {
-    return call(() => this.#native.refundQuery(request));
+    return call(() => this.#native.call('refundQuery', request));
   }
   reverse(request) {
-    return call(() => this.#native.reverse(request));
+    return call(() => this.#native.call('reverse', request));
   }
   closeOrder(request) {
-    return call(() => this.#native.closeOrder(request));
+    return call(() => this.#native.call('closeOrder', request));
   }
   waitFinal(request) {
-    return call(() => this.#native.waitFinal(request));
+    return call(() => this.#native.call('waitFinal', request));
   }
   micropay(request) {
-    return call(() => this.#native.micropay(request));
+    return call(() => this.#native.call('micropay', request));
   }
   /** Releases the connection pool; requests already running finish. */
   close() {

@@ -1,19 +1,19 @@
-//! `Client`: the Rust client behind Promises. Each method reads its arguments on the JS
-//! thread (see [`crate::js`]), then awaits the Rust future on napi's tokio runtime (never on
-//! the JS thread) and converts the result. A method never throws: every failure, bad
+//! `Client`: the Rust client behind Promises. A call reads its arguments on the JS thread
+//! (see [`crate::js`]) through the core's `Call::read`, then awaits the Rust future on
+//! napi's tokio runtime (never on the JS thread) and converts the result. A method never throws: every failure, bad
 //! arguments and panics included, rejects its Promise.
 
 use std::sync::RwLock;
-use std::time::Duration;
 
 use napi::bindgen_prelude::{PromiseRaw, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
+use tradepay_transport::call::duration_option;
 use tradepay_transport::options::{self, Spelling};
-use tradepay_transport::Client;
+use tradepay_transport::{Answer, Call, Client};
 
-use crate::convert::{self, ms, to_js};
+use crate::convert::to_js;
 use crate::failure::{napi_err, spawn, sync_guard, Failure};
 use crate::js;
 
@@ -35,26 +35,6 @@ impl NativeClient {
             .and_then(|c| c.clone())
             .ok_or_else(|| Failure::from(tradepay_transport::Error::client_closed()))
     }
-
-    /// Reads the request of `what` (with its duration options) and the client, on the JS
-    /// thread, with panics reported as TradepayErrors.
-    fn prepare<T>(
-        &self,
-        req: Option<&Unknown<'_>>,
-        what: &str,
-        durations: &[&str],
-        f: impl FnOnce(serde_json::Map<String, Value>, Vec<Option<f64>>) -> Result<T, Failure>,
-    ) -> Result<(Client, T), Failure> {
-        sync_guard(|| {
-            let (map, nums) = js::request(req, what, durations)?;
-            let value = f(map, nums)?;
-            Ok((self.client()?, value))
-        })
-    }
-}
-
-fn duration(n: Option<f64>, key: &str, default: Duration) -> Result<Duration, Failure> {
-    n.map_or(Ok(default), |v| ms(v, key))
 }
 
 #[napi]
@@ -82,113 +62,30 @@ impl NativeClient {
         })
     }
 
-    /// PAY.
+    /// One call of the method `method` (the Node name: `pay`, `waitFinal`, …), read by the
+    /// core's `Call::read` on the JS thread and run on napi's runtime.
     #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn pay<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
-        let prepared = self.prepare(req.as_ref(), "pay", &[], |m, _| convert::pay(m));
-        spawn(env, prepared, true, |(client, request)| async move {
-            to_js(&client.pay(request).await?)
-        })
-    }
-
-    /// QUERY.
-    #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn query<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
-        let prepared = self.prepare(req.as_ref(), "query", &[], |m, _| convert::order(&m));
-        spawn(
-            env,
-            prepared,
-            true,
-            |(client, (order, merchant))| async move { to_js(&client.query(order, &merchant).await?) },
-        )
-    }
-
-    /// REFUND.
-    #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn refund<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
-        let prepared = self.prepare(req.as_ref(), "refund", &[], |m, _| convert::refund(&m));
-        spawn(env, prepared, true, |(client, request)| async move {
-            to_js(&client.refund(request).await?)
-        })
-    }
-
-    /// REFUND_QUERY.
-    #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn refund_query<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
-        let prepared = self.prepare(req.as_ref(), "refundQuery", &[], |m, _| {
-            convert::refund_query(&m)
+    pub fn call<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        req: Option<Unknown<'env>>,
+    ) -> Reply<'env> {
+        let prepared = sync_guard(|| {
+            let durations: Vec<&str> = duration_option(&method, Spelling::Node)
+                .into_iter()
+                .collect();
+            let (map, numbers) = js::request(req.as_ref(), &method, &durations)?;
+            let given = numbers.first().copied().flatten();
+            let call = Call::read(&method, map, given, Spelling::Node)?;
+            Ok((self.client()?, call))
         });
-        spawn(env, prepared, true, |(client, request)| async move {
-            to_js(
-                &client
-                    .refund_query(&request.refund_id, &request.merchant_id)
-                    .await?,
-            )
+        spawn(env, prepared, true, |(client, call)| async move {
+            match client.run_call(call).await? {
+                Answer::Trade(trade) => to_js(&trade),
+                Answer::Refund(refund) => to_js(&refund),
+            }
         })
-    }
-
-    /// REVERSAL.
-    #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn reverse<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
-        let prepared = self.prepare(req.as_ref(), "reverse", &[], |m, _| convert::order(&m));
-        spawn(
-            env,
-            prepared,
-            true,
-            |(client, (order, merchant))| async move { to_js(&client.reverse(order, &merchant).await?) },
-        )
-    }
-
-    /// CLOSE.
-    #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn close_order<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
-        let prepared = self.prepare(req.as_ref(), "closeOrder", &[], |m, _| convert::order(&m));
-        spawn(
-            env,
-            prepared,
-            true,
-            |(client, (order, merchant))| async move {
-                to_js(&client.close_order(order, &merchant).await?)
-            },
-        )
-    }
-
-    /// QUERY until the order is final, or TimeoutError (with the last trade) at `timeoutMs`.
-    #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn wait_final<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
-        let prepared = self.prepare(req.as_ref(), "waitFinal", &["timeoutMs"], |m, n| {
-            let timeout = duration(n[0], "timeoutMs", tradepay_types::params::DEFAULT_WAIT)?;
-            Ok((convert::order(&m)?, timeout))
-        });
-        spawn(
-            env,
-            prepared,
-            true,
-            |(client, ((order, merchant), timeout))| async move {
-                to_js(&client.wait_final(order, &merchant, timeout).await?)
-            },
-        )
-    }
-
-    /// Micropay: PAY, QUERY until final, REVERSAL at `deadlineMs`.
-    #[napi(ts_return_type = "Promise<unknown>")]
-    pub fn micropay<'env>(&self, env: &'env Env, req: Option<Unknown<'env>>) -> Reply<'env> {
-        let prepared = self.prepare(req.as_ref(), "micropay", &["deadlineMs"], |m, n| {
-            let deadline = duration(
-                n[0],
-                "deadlineMs",
-                tradepay_types::params::DEFAULT_MICROPAY_DEADLINE,
-            )?;
-            Ok((convert::micropay(m)?, deadline))
-        });
-        spawn(
-            env,
-            prepared,
-            true,
-            |(client, (request, deadline))| async move {
-                to_js(&client.micropay(request, deadline).await?)
-            },
-        )
     }
 
     /// Releases the connection pool; later calls reject with a ValidationError.

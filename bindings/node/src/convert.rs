@@ -1,58 +1,17 @@
-//! Reading JS arguments into the typed requests of `tradepay-types`, and results back.
-//!
-//! Requests are read by the same `from_data` functions the gateway applies to what it
-//! receives, so every rule (and every message, such as the one refusing a `number` amount)
-//! is the one of `tradepay-types`. The only change made here is what api.md asks of every
-//! SDK: the currency is uppercased (in `tradepay_types::params`).
+//! Results back to JS as plain objects, and the few values read outside a request
+//! (durations in seconds, values to redact). Requests themselves are read by the core's
+//! `tradepay_transport::Call::read` (see `client.rs`).
 
 use std::time::Duration;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
-use tradepay_types::{OrderRef, PayRequest, RefundQueryRequest, RefundRequest};
+use serde_json::Value;
 
 use crate::failure::Failure;
-
-/// A duration in milliseconds given by JS: the range and message of `tradepay_types`.
-pub fn ms(v: f64, key: &str) -> Result<Duration, Failure> {
-    Ok(tradepay_types::duration::from_millis_f64(
-        key.to_owned(),
-        v,
-    )?)
-}
 
 /// A duration in seconds given by JS: the range and message of `tradepay_types`.
 pub fn seconds(v: f64, key: &str) -> Result<Duration, Failure> {
     Ok(tradepay_types::duration::from_secs_f64(key.to_owned(), v)?)
-}
-
-// Requests are read by `tradepay_types::params`, the reader every binding shares, so the
-// accepted keys, micropay's shape and every message are the same in Python and Node.
-use tradepay_types::params;
-
-/// A caller's PAY.
-pub fn pay(map: Map<String, Value>) -> Result<PayRequest, Failure> {
-    Ok(params::pay(map)?)
-}
-
-/// A caller's micropay (PAY's fields with `auth_code` at the top, api.md).
-pub fn micropay(map: Map<String, Value>) -> Result<PayRequest, Failure> {
-    Ok(params::micropay(map)?)
-}
-
-/// `merchant_id` and the order named by `trade_id` and/or `order_id`.
-pub fn order(map: &Map<String, Value>) -> Result<(OrderRef, String), Failure> {
-    Ok(params::order(map)?)
-}
-
-/// A caller's REFUND.
-pub fn refund(map: &Map<String, Value>) -> Result<RefundRequest, Failure> {
-    Ok(params::refund(map)?)
-}
-
-/// A caller's REFUND_QUERY.
-pub fn refund_query(map: &Map<String, Value>) -> Result<RefundQueryRequest, Failure> {
-    Ok(params::refund_query(map)?)
 }
 
 /// A result as the plain object of its wire fields.

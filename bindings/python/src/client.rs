@@ -11,7 +11,6 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use tradepay_transport as transport;
 use tradepay_transport::options::{self, Spelling};
-use tradepay_types::{params, OrderRef, PayRequest, Refund, RefundRequest, Trade};
 
 use crate::completer;
 use crate::convert;
@@ -150,28 +149,34 @@ impl Core {
     }
 }
 
-/// One call, with its arguments already copied out of Python objects.
+/// One call, its arguments already read by the core.
 enum Call {
-    Pay(Box<PayRequest>),
-    Query(OrderRef, String),
-    Refund(Box<RefundRequest>),
-    RefundQuery(String, String),
-    Reverse(OrderRef, String),
-    Close(OrderRef, String),
-    WaitFinal(OrderRef, String, Duration),
-    Micropay(Box<PayRequest>, Duration),
+    Core(transport::Call),
     /// Panics inside the call's future: only in builds for the test suite.
     #[cfg(feature = "test-hooks")]
     Panic,
 }
 
-/// A call's result, turned into a Python object where the GIL is held. Moved once per
-/// call, so the size difference between the variants does not matter.
-#[allow(clippy::large_enum_variant)]
-pub enum Output {
-    Trade(Trade),
-    Refund(Refund),
+/// Reads the call of the method `name`: its keyword arguments and its own duration option
+/// (`timeout=`, `deadline=`) through the core's `Call::read`.
+fn read(
+    py: Python<'_>,
+    name: &str,
+    params: Option<&Bound<'_, PyDict>>,
+    duration: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Call> {
+    let map = convert::params(params)?;
+    let given = match transport::call::duration_option(name, Spelling::Python) {
+        Some(option) => convert::number_or_none(py, option, duration)?,
+        None => None,
+    };
+    transport::Call::read(name, map, given, Spelling::Python)
+        .map(Call::Core)
+        .map_err(|e| errors::raise(py, &e))
 }
+
+/// A call's answer, turned into a Python object where the GIL is held.
+pub struct Output(transport::Answer);
 
 impl<'py> IntoPyObject<'py> for Output {
     type Target = PyAny;
@@ -179,29 +184,22 @@ impl<'py> IntoPyObject<'py> for Output {
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(match self {
-            Output::Trade(inner) => Bound::new(py, PyTrade { inner })?.into_any(),
-            Output::Refund(inner) => Bound::new(py, PyRefund { inner })?.into_any(),
+        Ok(match self.0 {
+            transport::Answer::Trade(inner) => Bound::new(py, PyTrade { inner })?.into_any(),
+            transport::Answer::Refund(inner) => Bound::new(py, PyRefund { inner })?.into_any(),
         })
     }
 }
 
 async fn execute(client: transport::Client, call: Call) -> Result<Output, transport::Error> {
-    Ok(match call {
-        Call::Pay(req) => Output::Trade(client.pay(*req).await?),
-        Call::Query(order, m) => Output::Trade(client.query(order, &m).await?),
-        Call::Refund(req) => Output::Refund(client.refund(*req).await?),
-        Call::RefundQuery(r, m) => Output::Refund(client.refund_query(&r, &m).await?),
-        Call::Reverse(order, m) => Output::Trade(client.reverse(order, &m).await?),
-        Call::Close(order, m) => Output::Trade(client.close_order(order, &m).await?),
-        Call::WaitFinal(order, m, t) => Output::Trade(client.wait_final(order, &m, t).await?),
-        Call::Micropay(req, d) => Output::Trade(client.micropay(*req, d).await?),
+    match call {
+        Call::Core(call) => client.run_call(call).await.map(Output),
         #[cfg(feature = "test-hooks")]
         Call::Panic => {
             tokio::task::yield_now().await;
             panic!("deliberate panic inside a call (test hook)")
         }
-    })
+    }
 }
 
 /// How often a blocking call looks for Ctrl-C (signal handlers run only with the GIL).
@@ -284,10 +282,6 @@ where
 }
 
 /// The order and merchant of QUERY, REVERSAL, CLOSE and `wait_final`, by the core's parser.
-fn order(py: Python<'_>, params: Option<&Bound<'_, PyDict>>) -> PyResult<(OrderRef, String)> {
-    params::order(&convert::params(params)?).map_err(|e| errors::raise(py, e))
-}
-
 /// Generates the methods both clients have; `$run` decides blocking or awaitable.
 macro_rules! client_methods {
     ($ty:ident, $ret:ty, $run:ident, { $($extra:tt)* }) => {
@@ -302,77 +296,51 @@ macro_rules! client_methods {
             /// Creates a payment (PAY). Idempotent by `order_id`.
             #[pyo3(signature = (**params))]
             fn pay<'py>(&self, py: Python<'py>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
-                errors::guard(py, false, || {
-                    let req = params::pay(convert::params(params)?).map_err(|e| errors::raise(py, e))?;
-                    $run(py, &self.core, Call::Pay(Box::new(req)))
-                })
+                errors::guard(py, false, || $run(py, &self.core, read(py, "pay", params, None)?))
             }
 
             /// Reads an order (QUERY) by `trade_id` or `order_id`.
             #[pyo3(signature = (**params))]
             fn query<'py>(&self, py: Python<'py>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
-                errors::guard(py, false, || {
-                    let (order, merchant) = order(py, params)?;
-                    $run(py, &self.core, Call::Query(order, merchant))
-                })
+                errors::guard(py, false, || $run(py, &self.core, read(py, "query", params, None)?))
             }
 
             /// Refunds part or all of a paid order (REFUND). Idempotent by `refund_id`.
             #[pyo3(signature = (**params))]
             fn refund<'py>(&self, py: Python<'py>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
-                errors::guard(py, false, || {
-                    let req = params::refund(&convert::params(params)?).map_err(|e| errors::raise(py, e))?;
-                    $run(py, &self.core, Call::Refund(Box::new(req)))
-                })
+                errors::guard(py, false, || $run(py, &self.core, read(py, "refund", params, None)?))
             }
 
             /// Reads a refund (REFUND_QUERY).
             #[pyo3(signature = (**params))]
             fn refund_query<'py>(&self, py: Python<'py>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
-                errors::guard(py, false, || {
-                    let req = params::refund_query(&convert::params(params)?).map_err(|e| errors::raise(py, e))?;
-                    $run(py, &self.core, Call::RefundQuery(req.refund_id, req.merchant_id))
-                })
+                errors::guard(py, false, || $run(py, &self.core, read(py, "refund_query", params, None)?))
             }
 
             /// Cancels a payment whatever its state (REVERSAL); a paid one is refunded in full.
             #[pyo3(signature = (**params))]
             fn reverse<'py>(&self, py: Python<'py>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
-                errors::guard(py, false, || {
-                    let (order, merchant) = order(py, params)?;
-                    $run(py, &self.core, Call::Reverse(order, merchant))
-                })
+                errors::guard(py, false, || $run(py, &self.core, read(py, "reverse", params, None)?))
             }
 
             /// Closes a pending order (CLOSE).
             #[pyo3(signature = (**params))]
             fn close_order<'py>(&self, py: Python<'py>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
-                errors::guard(py, false, || {
-                    let (order, merchant) = order(py, params)?;
-                    $run(py, &self.core, Call::Close(order, merchant))
-                })
+                errors::guard(py, false, || $run(py, &self.core, read(py, "close_order", params, None)?))
             }
 
             /// QUERYs until SUCCESS, FAILED or CLOSED; at `timeout` seconds raises
             /// `TimeoutError` whose `.trade` is the last order seen.
             #[pyo3(signature = (*, timeout = None, **params))]
             fn wait_final<'py>(&self, py: Python<'py>, timeout: Option<&Bound<'py, PyAny>>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
-                errors::guard(py, false, || {
-                    let (order, merchant) = order(py, params)?;
-                    let timeout = convert::seconds_or(py, "timeout", timeout, params::DEFAULT_WAIT)?;
-                    $run(py, &self.core, Call::WaitFinal(order, merchant, timeout))
-                })
+                errors::guard(py, false, || $run(py, &self.core, read(py, "wait_final", params, timeout)?))
             }
 
             /// Pays with a scanned customer code, queries until final, and reverses at
             /// `deadline` seconds; returns the final order (CLOSED after a reversal).
             #[pyo3(signature = (*, deadline = None, **params))]
             fn micropay<'py>(&self, py: Python<'py>, deadline: Option<&Bound<'py, PyAny>>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
-                errors::guard(py, false, || {
-                    let req = params::micropay(convert::params(params)?).map_err(|e| errors::raise(py, e))?;
-                    let deadline = convert::seconds_or(py, "deadline", deadline, params::DEFAULT_MICROPAY_DEADLINE)?;
-                    $run(py, &self.core, Call::Micropay(Box::new(req), deadline))
-                })
+                errors::guard(py, false, || $run(py, &self.core, read(py, "micropay", params, deadline)?))
             }
 
             /// Panics before (`"entry"`) or inside (`"call"`) a call, to test that a panic
@@ -388,7 +356,7 @@ macro_rules! client_methods {
                 })
             }
 
-            /// Releases the connection pool; later calls raise RuntimeError.
+            /// Releases the connection pool; later calls raise ValidationError.
             fn close(&self) {
                 self.core.close();
             }

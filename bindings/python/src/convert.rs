@@ -135,15 +135,15 @@ pub fn params(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Map<String, Value>
     Ok(out)
 }
 
-/// A duration in seconds, or the core's default when the caller gives none.
-pub fn seconds_or(
+/// A call's duration option (`timeout=`, `deadline=`) as the raw number the core reads,
+/// None when not given; anything but an int or a float is the core's "must be a number".
+pub fn number_or_none(
     py: Python<'_>,
     name: &str,
     value: Option<&Bound<'_, PyAny>>,
-    default: std::time::Duration,
-) -> PyResult<std::time::Duration> {
+) -> PyResult<Option<f64>> {
     let Some(value) = value.filter(|v| !v.is_none()) else {
-        return Ok(default);
+        return Ok(None);
     };
     // A bool is an int in Python, but `True` is no duration (as for the client's options).
     let number = !value.is_instance_of::<PyBool>()
@@ -161,7 +161,7 @@ pub fn seconds_or(
         let e = tradepay_types::duration::not_a_number(name.to_owned(), got);
         return Err(errors::raise(py, e));
     }
-    seconds(py, name, value.extract::<f64>()?)
+    Ok(Some(value.extract::<f64>()?))
 }
 
 /// Seconds (int or float) as a Duration, with the core's one range and message for every

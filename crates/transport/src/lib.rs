@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod builder;
+pub mod call;
 mod client;
 mod error;
 mod flows;
@@ -17,6 +18,7 @@ pub use builder::{
     ClientBuilder, DEFAULT_BACKOFF, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BACKOFF,
     DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MAX_RETRIES,
 };
+pub use call::{Answer, Call};
 pub use client::{Client, MAX_RESPONSE_BYTES};
 pub use error::{Error, ErrorKind};
 pub use flows::{background_reversals, BACKGROUND_REVERSAL_BUDGET, MICROPAY_REVERSAL_BUDGET};

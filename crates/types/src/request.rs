@@ -496,17 +496,13 @@ fn read_amount(data: &Map<String, Value>) -> Result<Amount, Error> {
             "amount",
             "must be a decimal string like \"10.50\"; a JSON number cannot carry an amount exactly",
         )),
-        Some(other) => {
-            let got = match other {
-                Value::Bool(_) => "a boolean",
-                Value::Array(_) => "an array",
-                _ => "an object",
-            };
-            Err(field_error(
-                "amount",
-                format!("must be a decimal string like \"10.50\", not {got}"),
-            ))
-        }
+        Some(other) => Err(field_error(
+            "amount",
+            format!(
+                "must be a decimal string like \"10.50\", not {}",
+                crate::duration::json_kind(other)
+            ),
+        )),
     }
 }
 

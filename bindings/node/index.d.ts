@@ -46,6 +46,10 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Allow plain `http://` to a host other than loopback; without it such a client is refused when built, with a ValidationError. Default: false. */
   allowInsecureHttp?: boolean;
+  /** Record every PAY, REFUND, REVERSAL, CLOSE and micropay durably before it is sent: `sqlite:///path/to/file.db` (or a plain path) or `postgresql://user@host/db`; none by default. See docs/journal.md. Default: none. */
+  journal?: string;
+  /** How long the gateway accepts a request after its timestamp (protocol §2); recovery takes "not found" as final only past it. Lower it only for a gateway whose window is lower (a test sandbox). In milliseconds. Default: 300000. */
+  replayWindowMs?: number;
 }
 
 /** A card's data, for `payment_method` `card`. */
@@ -302,8 +306,51 @@ export declare class Client {
   waitFinal(params: WaitFinalParams): Promise<Trade>;
   /** Pays, queries until final, reverses at `deadlineMs`; rejects only if even the reversal is unconfirmed. */
   micropay(params: MicropayParams): Promise<Trade>;
+  /** The journal's operations whose outcome is not known, from every process sharing it. */
+  inDoubt(): Promise<JournalEntry[]>;
+  /** Settles the journal's operations in doubt the protocol's way; never pays again. */
+  recover(): Promise<Recovery[]>;
+  /** True if this webhook event (or `webhook-id`) was already recorded; records it otherwise. */
+  webhookSeen(event: Event | string): Promise<boolean>;
   /** Releases the connection pool. */
   close(): void;
+}
+
+/** The process that made (or is settling) a journaled operation. */
+export interface JournalOwner {
+  pid: number;
+  instance: string;
+  host: string;
+}
+
+/** A money-moving call as the journal recorded it: identifiers and a digest, never card data. */
+export interface JournalEntry {
+  id: string;
+  kind: 'PAY' | 'REFUND' | 'REVERSAL' | 'CLOSE';
+  merchant_id: string;
+  order_id: string | null;
+  trade_id: string | null;
+  refund_id: string | null;
+  payment_method: string | null;
+  amount: string | null;
+  currency: string | null;
+  digest: string;
+  created_at: number;
+  deadline: number | null;
+  attempt_timestamps: number[];
+  owner: JournalOwner;
+  last_known: Record<string, unknown> | null;
+}
+
+/** What `recover()` made of one operation; `status` says which fields are set. */
+export interface Recovery {
+  entry: JournalEntry;
+  status: 'settled' | 'in_doubt' | 'owned';
+  trade: Trade | null;
+  refund: Refund | null;
+  not_processed: { code: string | null; message: string } | null;
+  retry_at: number | null;
+  reason: string | null;
 }
 
 /** A fault the sandbox can inject. */

@@ -93,6 +93,15 @@ class Client {
   micropay(request) {
     return call(() => this.#native.call('micropay', request));
   }
+  inDoubt() {
+    return call(() => this.#native.call('inDoubt', {}));
+  }
+  recover() {
+    return call(() => this.#native.call('recover', {}));
+  }
+  webhookSeen(event) {
+    return call(() => this.#native.call('webhookSeen', { event }));
+  }
   /** Releases the connection pool; requests already running finish. */
   close() {
     this.#native.close();

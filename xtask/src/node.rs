@@ -132,9 +132,13 @@ pub fn test() -> Result {
         .current_dir(examples_dir()))?;
 
     // The suites; they also compile and run both examples.
-    run(Command::new("node")
+    let pg = crate::postgres::start()?;
+    let mut suites = Command::new("node");
+    pg.export(&mut suites);
+    run(suites
         .args(["--test", "--test-concurrency=1", "test/"])
         .current_dir(package_dir()))?;
+    drop(pg);
 
     pack_and_install()
 }

@@ -127,6 +127,15 @@ pub fn start() -> Result<TestPostgres> {
     })
 }
 
+impl TestPostgres {
+    /// Gives `cmd` the server (`TRADEPAY_TEST_POSTGRES`) and the `psql` that the binding
+    /// suites use to create their databases (`TRADEPAY_TEST_PSQL`).
+    pub fn export(&self, cmd: &mut Command) {
+        cmd.env("TRADEPAY_TEST_POSTGRES", &self.url)
+            .env("TRADEPAY_TEST_PSQL", self.bin.join("psql"));
+    }
+}
+
 impl Drop for TestPostgres {
     fn drop(&mut self) {
         let d = self.data.display().to_string();

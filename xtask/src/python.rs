@@ -56,9 +56,14 @@ pub fn test() -> Result {
     run(in_venv(&python, "maturin")
         .args(["develop", "--quiet", "--features", "test-hooks"])
         .current_dir(&binding))?;
-    run(in_venv(&python, "python")
+    // The journal's PostgreSQL tests run against a throwaway server, stopped afterwards.
+    let pg = crate::postgres::start()?;
+    let mut pytest = in_venv(&python, "python");
+    pg.export(&mut pytest);
+    run(pytest
         .args(["-m", "pytest", "-q", "bindings/python/tests"])
         .env("TRADEPAY_TEST_HOOKS", "1"))?;
+    drop(pg);
     run(in_venv(&python, "python")
         .args(["-m", "mypy", "--strict", "--no-incremental"])
         .args(examples()?))?;

@@ -28,7 +28,7 @@ pub fn test() -> Result {
     exclude_bindings(&mut cmd);
     // The PostgreSQL journal's tests run against a throwaway server, stopped afterwards.
     let pg = crate::postgres::start()?;
-    cmd.env("TRADEPAY_TEST_POSTGRES", &pg.url);
+    pg.export(&mut cmd);
     run(&mut cmd)
 }
 

@@ -1,7 +1,7 @@
 # Template of _native.pyi: `cargo xtask codegen` fills the marked parts from the core's description.
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Awaitable, Dict, List, Mapping, Optional, Sequence, Tuple, Union, final
+from typing import Any, Awaitable, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final
 
 from typing_extensions import Self
 
@@ -23,6 +23,10 @@ __all__ = [
     "Trade",
     "Refund",
     "Event",
+    "JournalEntry",
+    "JournalOwner",
+    "NotProcessed",
+    "Recovery",
     "PaymentError",
     "NextAction",
     "NextActionRedirect",
@@ -40,6 +44,45 @@ __version__: str
 _AmountLike = Union[str, Decimal, int]
 
 # @generated models
+
+class JournalOwner(TypedDict):
+    """The process that made (or is settling) a journaled operation."""
+    pid: int
+    instance: str
+    host: str
+
+class JournalEntry(TypedDict):
+    """A money-moving call as the journal recorded it: identifiers and a digest, never card data."""
+    id: str
+    kind: Literal["PAY", "REFUND", "REVERSAL", "CLOSE"]
+    merchant_id: str
+    order_id: Optional[str]
+    trade_id: Optional[str]
+    refund_id: Optional[str]
+    payment_method: Optional[str]
+    amount: Optional[str]
+    currency: Optional[str]
+    digest: str
+    created_at: int
+    deadline: Optional[int]
+    attempt_timestamps: List[int]
+    owner: JournalOwner
+    last_known: Optional[Dict[str, Any]]
+
+class NotProcessed(TypedDict):
+    """The gateway did not act on the operation and never will."""
+    code: Optional[str]
+    message: str
+
+class Recovery(TypedDict):
+    """What `recover()` made of one operation; `status` says which fields are set."""
+    entry: JournalEntry
+    status: Literal["settled", "in_doubt", "owned"]
+    trade: Optional[Trade]
+    refund: Optional[Refund]
+    not_processed: Optional[NotProcessed]
+    retry_at: Optional[int]
+    reason: Optional[str]
 
 @final
 class Client:
@@ -86,6 +129,9 @@ class Client:
 # @generated params micropay
         deadline: Optional[float] = None,
     ) -> Trade: ...
+    def in_doubt(self) -> List[JournalEntry]: ...
+    def recover(self) -> List[Recovery]: ...
+    def webhook_seen(self, event: Union[Event, str]) -> bool: ...
     def close(self) -> None: ...
     @property
     def base_url(self) -> str: ...
@@ -141,6 +187,9 @@ class AsyncClient:
 # @generated params micropay
         deadline: Optional[float] = None,
     ) -> Awaitable[Trade]: ...
+    def in_doubt(self) -> Awaitable[List[JournalEntry]]: ...
+    def recover(self) -> Awaitable[List[Recovery]]: ...
+    def webhook_seen(self, event: Union[Event, str]) -> Awaitable[bool]: ...
     def close(self) -> None: ...
     def aclose(self) -> Awaitable[None]: ...
     @property
@@ -162,6 +211,7 @@ class Sandbox:
         secret: Optional[str] = None,
         webhook_secret: Optional[str] = None,
         port: int = 0,
+        timestamp_window: Optional[float] = None,
     ) -> Self: ...
     @property
     def url(self) -> str: ...

@@ -106,8 +106,51 @@ export declare class Client {
   waitFinal(params: WaitFinalParams): Promise<Trade>;
   /** Pays, queries until final, reverses at `deadlineMs`; rejects only if even the reversal is unconfirmed. */
   micropay(params: MicropayParams): Promise<Trade>;
+  /** The journal's operations whose outcome is not known, from every process sharing it. */
+  inDoubt(): Promise<JournalEntry[]>;
+  /** Settles the journal's operations in doubt the protocol's way; never pays again. */
+  recover(): Promise<Recovery[]>;
+  /** True if this webhook event (or `webhook-id`) was already recorded; records it otherwise. */
+  webhookSeen(event: Event | string): Promise<boolean>;
   /** Releases the connection pool. */
   close(): void;
+}
+
+/** The process that made (or is settling) a journaled operation. */
+export interface JournalOwner {
+  pid: number;
+  instance: string;
+  host: string;
+}
+
+/** A money-moving call as the journal recorded it: identifiers and a digest, never card data. */
+export interface JournalEntry {
+  id: string;
+  kind: 'PAY' | 'REFUND' | 'REVERSAL' | 'CLOSE';
+  merchant_id: string;
+  order_id: string | null;
+  trade_id: string | null;
+  refund_id: string | null;
+  payment_method: string | null;
+  amount: string | null;
+  currency: string | null;
+  digest: string;
+  created_at: number;
+  deadline: number | null;
+  attempt_timestamps: number[];
+  owner: JournalOwner;
+  last_known: Record<string, unknown> | null;
+}
+
+/** What `recover()` made of one operation; `status` says which fields are set. */
+export interface Recovery {
+  entry: JournalEntry;
+  status: 'settled' | 'in_doubt' | 'owned';
+  trade: Trade | null;
+  refund: Refund | null;
+  not_processed: { code: string | null; message: string } | null;
+  retry_at: number | null;
+  reason: string | null;
 }
 
 /** A fault the sandbox can inject. */
@@ -194,6 +237,8 @@ export interface SandboxOptions {
   webhookSecret?: string;
   /** The port on 127.0.0.1; default 0 (a free one). */
   port?: number;
+  /** How far a request's timestamp may be from the sandbox clock; default 300 000 (a journal's `replayWindowMs` should match it). */
+  timestampWindowMs?: number;
 }
 
 /** An embedded gateway emulator for tests, with fault injection, a clock and a ledger. */

@@ -84,6 +84,8 @@ impl NativeClient {
             match client.run_call(call).await? {
                 Answer::Trade(trade) => to_js(&trade),
                 Answer::Refund(refund) => to_js(&refund),
+                Answer::Records(records) => Ok(records),
+                Answer::Seen(seen) => Ok(Value::Bool(seen)),
             }
         })
     }

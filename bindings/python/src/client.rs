@@ -12,10 +12,11 @@ use pyo3::types::PyDict;
 use tradepay_transport as transport;
 use tradepay_transport::options::{self, Spelling};
 
+use crate::classes::PyEvent;
 use crate::completer;
 use crate::convert;
 use crate::errors::{self, ErrorInfo};
-use crate::models::{quote, PyRefund, PyTrade};
+use crate::models::{json_to_py, quote, PyRefund, PyTrade};
 use crate::runtime::{self, TradepayRuntime};
 
 /// The options a client was made with, kept so that a forked child can build its own.
@@ -187,8 +188,37 @@ impl<'py> IntoPyObject<'py> for Output {
         Ok(match self.0 {
             transport::Answer::Trade(inner) => Bound::new(py, PyTrade { inner })?.into_any(),
             transport::Answer::Refund(inner) => Bound::new(py, PyRefund { inner })?.into_any(),
+            transport::Answer::Records(records) => records_to_py(py, records)?,
+            transport::Answer::Seen(seen) => {
+                pyo3::types::PyBool::new(py, seen).to_owned().into_any()
+            }
         })
     }
+}
+
+/// Journal records as lists of dicts, a settled order or refund as the Trade or Refund class.
+fn records_to_py(py: Python<'_>, records: serde_json::Value) -> PyResult<Bound<'_, PyAny>> {
+    let serde_json::Value::Array(items) = records else {
+        return json_to_py(py, &records);
+    };
+    // The core serialized these a moment ago, so they read back.
+    let unreadable = |e: serde_json::Error| PyRuntimeError::new_err(format!("journal record: {e}"));
+    let list = pyo3::types::PyList::empty(py);
+    for mut item in items {
+        let trade = item.get_mut("trade").map(serde_json::Value::take);
+        let refund = item.get_mut("refund").map(serde_json::Value::take);
+        let dict = json_to_py(py, &item)?;
+        if let Some(trade) = trade.filter(|v| !v.is_null()) {
+            let inner = serde_json::from_value(trade).map_err(unreadable)?;
+            dict.set_item("trade", PyTrade { inner })?;
+        }
+        if let Some(refund) = refund.filter(|v| !v.is_null()) {
+            let inner = serde_json::from_value(refund).map_err(unreadable)?;
+            dict.set_item("refund", PyRefund { inner })?;
+        }
+        list.append(dict)?;
+    }
+    Ok(list.into_any())
 }
 
 async fn execute(client: transport::Client, call: Call) -> Result<Output, transport::Error> {
@@ -341,6 +371,33 @@ macro_rules! client_methods {
             #[pyo3(signature = (*, deadline = None, **params))]
             fn micropay<'py>(&self, py: Python<'py>, deadline: Option<&Bound<'py, PyAny>>, params: Option<&Bound<'py, PyDict>>) -> PyResult<$ret> {
                 errors::guard(py, false, || $run(py, &self.core, read(py, "micropay", params, deadline)?))
+            }
+
+            /// The journal's operations whose outcome is not known, from every process
+            /// sharing it: dicts of what was recorded (never card data).
+            fn in_doubt<'py>(&self, py: Python<'py>) -> PyResult<$ret> {
+                errors::guard(py, false, || $run(py, &self.core, read(py, "in_doubt", None, None)?))
+            }
+
+            /// Settles the journal's operations in doubt the protocol's way (QUERY,
+            /// REFUND_QUERY, REVERSAL of a micropay past its deadline); never pays again.
+            fn recover<'py>(&self, py: Python<'py>) -> PyResult<$ret> {
+                errors::guard(py, false, || $run(py, &self.core, read(py, "recover", None, None)?))
+            }
+
+            /// True if this webhook event (or `webhook-id`) was already recorded in the
+            /// journal; records it otherwise, atomically across workers.
+            fn webhook_seen<'py>(&self, py: Python<'py>, event: &Bound<'py, PyAny>) -> PyResult<$ret> {
+                errors::guard(py, false, || {
+                    let event = match event.cast::<PyEvent>() {
+                        Ok(e) => serde_json::Value::String(e.get().inner.id.clone()),
+                        Err(_) => crate::models::py_to_json(event)?,
+                    };
+                    let map = serde_json::Map::from_iter([("event".to_owned(), event)]);
+                    let call = transport::Call::read("webhook_seen", map, None, Spelling::Python)
+                        .map_err(|e| errors::raise(py, &e))?;
+                    $run(py, &self.core, Call::Core(call))
+                })
             }
 
             /// Panics before (`"entry"`) or inside (`"call"`) a call, to test that a panic

@@ -28,6 +28,11 @@ pub const START_OPTIONS: &[(&str, &str, &str)] = &[
         "the webhook secret, `whsec_<base64>` (generated)",
     ),
     ("port", "port", "the port on 127.0.0.1 (0: a free one)"),
+    (
+        "timestamp_window",
+        "timestampWindowMs",
+        "how far a request's timestamp may be from the sandbox clock, whole seconds (300 s; Python seconds, Node milliseconds)",
+    ),
 ];
 
 fn invalid(e: tradepay_types::Error) -> SandboxError {
@@ -75,6 +80,21 @@ pub fn config_from_options(
     config.webhook_secret = text(3)?;
     if let Some(port) = whole(4, u64::from(u16::MAX))? {
         config.port = port as u16;
+    }
+    if let Some(window) = get(5) {
+        let name = names[5];
+        let n = window.as_f64().ok_or_else(|| {
+            invalid(tradepay_types::duration::not_a_number(
+                name,
+                tradepay_types::duration::json_kind(window),
+            ))
+        })?;
+        let window = if camel {
+            tradepay_types::duration::from_millis_f64(name, n)
+        } else {
+            tradepay_types::duration::from_secs_f64(name, n)
+        };
+        config.timestamp_window = window.map_err(invalid)?;
     }
     Ok(config)
 }

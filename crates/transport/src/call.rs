@@ -60,6 +60,21 @@ const METHODS: &[Method] = &[
         node: "micropay",
         duration: Some(("deadline", "deadlineMs", params::DEFAULT_MICROPAY_DEADLINE)),
     },
+    Method {
+        python: "in_doubt",
+        node: "inDoubt",
+        duration: None,
+    },
+    Method {
+        python: "recover",
+        node: "recover",
+        duration: None,
+    },
+    Method {
+        python: "webhook_seen",
+        node: "webhookSeen",
+        duration: None,
+    },
 ];
 
 fn method(name: &str, spelling: Spelling) -> Option<&'static Method> {
@@ -97,6 +112,12 @@ pub enum Call {
     WaitFinal(OrderRef, String, Duration),
     /// PAY by micropay, QUERY until final, REVERSAL at the deadline.
     Micropay(Box<PayRequest>, Duration),
+    /// The journal's operations in doubt.
+    InDoubt,
+    /// Settle the journal's operations in doubt.
+    Recover,
+    /// Record a webhook event's ID; answers whether it was already there.
+    WebhookSeen(String),
 }
 
 /// What a call answers.
@@ -107,6 +128,11 @@ pub enum Answer {
     Trade(Trade),
     /// A refund.
     Refund(Refund),
+    /// The journal's entries or recoveries, in the form every binding shows
+    /// ([`JournalEntry`](crate::journal::JournalEntry), [`Recovery`](crate::Recovery)).
+    Records(Value),
+    /// Whether a webhook event was seen before.
+    Seen(bool),
 }
 
 impl Call {
@@ -142,6 +168,19 @@ impl Call {
                 let req = params::micropay(map)?;
                 Call::Micropay(Box::new(req), wait()?)
             }
+            "in_doubt" | "recover" => {
+                if let Some(key) = map.keys().next() {
+                    return Err(Error::validation(format!(
+                        "{key}: unknown parameter; {name}() takes none"
+                    )));
+                }
+                if m.python == "in_doubt" {
+                    Call::InDoubt
+                } else {
+                    Call::Recover
+                }
+            }
+            "webhook_seen" => Call::WebhookSeen(event_id(&map)?),
             order_method => {
                 let (order, merchant) = params::order(&map)?;
                 match order_method {
@@ -167,6 +206,40 @@ impl Client {
             Call::Close(order, m) => Answer::Trade(self.close_order(order, &m).await?),
             Call::WaitFinal(order, m, t) => Answer::Trade(self.wait_final(order, &m, t).await?),
             Call::Micropay(req, d) => Answer::Trade(self.micropay(*req, d).await?),
+            Call::InDoubt => Answer::Records(records(&self.in_doubt().await?)?),
+            Call::Recover => Answer::Records(records(&self.recover().await?)?),
+            Call::WebhookSeen(id) => Answer::Seen(self.webhook_id_seen(&id).await?),
         })
+    }
+}
+
+fn records<T: serde::Serialize>(items: &[T]) -> Result<Value, Error> {
+    // These records hold only strings, numbers and string-keyed maps: never refused.
+    serde_json::to_value(items).map_err(|e| {
+        Error::new(
+            crate::error::ErrorKind::Protocol,
+            format!("journal record: {e}"),
+        )
+    })
+}
+
+/// The `event` of `webhook_seen`: a verified event (its `id`) or the `webhook-id` itself.
+fn event_id(map: &Map<String, Value>) -> Result<String, Error> {
+    if let Some(key) = map.keys().find(|k| *k != "event") {
+        return Err(Error::validation(format!(
+            "{key}: unknown parameter; webhook_seen takes the event"
+        )));
+    }
+    let id = match map.get("event") {
+        Some(Value::String(id)) => Some(id.as_str()),
+        Some(Value::Object(event)) => event.get("id").and_then(Value::as_str),
+        _ => None,
+    };
+    match id {
+        Some(id) => Ok(id.to_owned()),
+        None => Err(Error::from(tradepay_types::Error::option(
+            "event",
+            "must be a webhook event (with its id) or the webhook-id string",
+        ))),
     }
 }

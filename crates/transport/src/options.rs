@@ -82,6 +82,8 @@ fn apply(builder: ClientBuilder, option: &OptionDesc, given: Given) -> ClientBui
         ("deadline", Given::Duration(d)) => builder.deadline(d),
         ("connect_timeout", Given::Duration(d)) => builder.connect_timeout(d),
         ("allow_insecure_http", Given::Bool(b)) => builder.allow_insecure_http(b),
+        ("journal", Given::Str(s)) => builder.journal(s),
+        ("replay_window", Given::Duration(d)) => builder.replay_window(d),
         // The table and this match are checked against each other by a test below.
         (other, _) => unreachable!("client option {other} is described but not applied"),
     }

@@ -372,6 +372,10 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long after its `timestamp` a request can still be accepted (protocol §2): recovery
+/// takes a "not found" as final only once the last attempt is older than this.
+pub const DEFAULT_REPLAY_WINDOW: Duration =
+    Duration::from_secs(crate::body::TIMESTAMP_WINDOW_SECS as u64);
 
 /// The type of a client option's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -473,6 +477,20 @@ pub const CLIENT_OPTIONS: &[OptionDesc] = &[
         ty: OptionType::Bool,
         default: OptionDefault::Bool(false),
         doc: "Allow plain `http://` to a host other than loopback; without it such a client is refused when built, with a ValidationError.",
+    },
+    OptionDesc {
+        python: "journal",
+        node: "journal",
+        ty: OptionType::Str,
+        default: OptionDefault::Unset,
+        doc: "Record every PAY, REFUND, REVERSAL, CLOSE and micropay durably before it is sent: `sqlite:///path/to/file.db` (or a plain path) or `postgresql://user@host/db`; none by default. See docs/journal.md.",
+    },
+    OptionDesc {
+        python: "replay_window",
+        node: "replayWindowMs",
+        ty: OptionType::Duration,
+        default: OptionDefault::Duration(DEFAULT_REPLAY_WINDOW),
+        doc: "How long the gateway accepts a request after its timestamp (protocol §2); recovery takes \"not found\" as final only past it. Lower it only for a gateway whose window is lower (a test sandbox).",
     },
 ];
 

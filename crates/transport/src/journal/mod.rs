@@ -32,10 +32,11 @@ pub type JournalFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + 
 
 /// The gateway accepts a request whose `timestamp` is within this of its clock (protocol
 /// §2): a request last attempted longer ago than this can no longer be accepted.
-pub const DEFAULT_REPLAY_WINDOW: Duration = Duration::from_secs(300);
+pub use tradepay_types::describe::DEFAULT_REPLAY_WINDOW;
 
-/// What kind of money-moving call an entry records.
+/// What kind of money-moving call an entry records (serialized as its `transType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum OperationKind {
     /// PAY (card, QR or micropay; a micropay has `payment_method` `micropay`).
     Pay,

@@ -2,9 +2,11 @@
 //! micropay past its deadline, and "not found" taken as final only once the last attempt
 //! can no longer be accepted. Nothing here ever sends a PAY or a REFUND.
 
+use serde::Serialize;
 use tradepay_types::code::NOT_FOUND;
 use tradepay_types::webhook::Event;
 use tradepay_types::{CloseRequest, OrderRef, QueryRequest, RefundQueryRequest, ReversalRequest};
+use tradepay_types::{Refund, Trade};
 
 use super::{JournalEntry, OperationKind, Outcome};
 use crate::client::Client;
@@ -35,8 +37,69 @@ pub enum RecoveryStatus {
     Owned,
 }
 
+/// The form both bindings hand to users (a dict in Python, a plain object in Node): one
+/// flat record, whose `status` says which of the other fields are set.
+#[derive(Serialize)]
+struct RecoveryView<'a> {
+    entry: &'a JournalEntry,
+    /// `settled`, `in_doubt` or `owned`.
+    status: &'static str,
+    trade: Option<&'a Trade>,
+    refund: Option<&'a Refund>,
+    not_processed: Option<NotProcessedView<'a>>,
+    retry_at: Option<i64>,
+    reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct NotProcessedView<'a> {
+    code: Option<&'a str>,
+    message: &'a str,
+}
+
+impl Serialize for Recovery {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut view = RecoveryView {
+            entry: &self.entry,
+            status: self.status.as_str(),
+            trade: None,
+            refund: None,
+            not_processed: None,
+            retry_at: None,
+            reason: None,
+        };
+        match &self.status {
+            RecoveryStatus::Settled(Outcome::Trade(t)) => view.trade = Some(t),
+            RecoveryStatus::Settled(Outcome::Refund(r)) => view.refund = Some(r),
+            RecoveryStatus::Settled(Outcome::NotProcessed { code, message }) => {
+                view.not_processed = Some(NotProcessedView {
+                    code: code.as_deref(),
+                    message,
+                })
+            }
+            RecoveryStatus::InDoubt { retry_at, reason } => {
+                view.retry_at = Some(*retry_at);
+                view.reason = Some(reason);
+            }
+            RecoveryStatus::Owned => {}
+        }
+        view.serialize(serializer)
+    }
+}
+
+impl RecoveryStatus {
+    /// `settled`, `in_doubt` or `owned`: the `status` the bindings show.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RecoveryStatus::Settled(_) => "settled",
+            RecoveryStatus::InDoubt { .. } => "in_doubt",
+            RecoveryStatus::Owned => "owned",
+        }
+    }
+}
+
 fn no_journal() -> Error {
-    super::journal_error("no journal is configured (ClientBuilder::journal)")
+    super::journal_error("no journal is configured: build the client with the journal option")
 }
 
 impl Client {
@@ -250,7 +313,7 @@ impl Client {
         &self,
         order: OrderRef,
         merchant_id: &str,
-        transient: &dyn Fn(&Error) -> RecoveryStatus,
+        transient: &(dyn Fn(&Error) -> RecoveryStatus + Sync),
     ) -> Result<Option<RecoveryStatus>, Error> {
         let reversal = ReversalRequest::new(order, merchant_id);
         Ok(Some(match self.execute(&reversal).await {

@@ -39,7 +39,7 @@ fn child_client(url: &str) -> Client {
         .timeout(Duration::from_secs(2))
         .max_retries(2)
         .retry_backoff(Duration::from_millis(5), Duration::from_millis(50))
-        .journal(format!("sqlite://{}", env("TP_DB")))
+        .journal(env("TP_JOURNAL"))
         .replay_window(WINDOW)
         .build()
         .unwrap()
@@ -208,31 +208,89 @@ type Row = (
     String,
 );
 
-fn journal_rows(path: &str) -> Vec<Row> {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT id, kind, order_id, refund_id, payment_method, state FROM operations")
+async fn journal_rows(url: &str) -> Vec<Row> {
+    const COLUMNS: &str = "id, kind, order_id, refund_id, payment_method, state";
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut stmt = conn
+            .prepare(&format!("SELECT {COLUMNS} FROM operations"))
+            .unwrap();
+        return stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    }
+    let base = url.split('?').next().unwrap();
+    let (client, conn) = tokio_postgres::connect(base, tokio_postgres::NoTls)
+        .await
         .unwrap();
-    stmt.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-        ))
-    })
-    .unwrap()
-    .collect::<Result<_, _>>()
-    .unwrap()
+    tokio::spawn(conn);
+    let rows = client
+        .query(&format!("SELECT {COLUMNS} FROM tradepay_operations"), &[])
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+        .collect()
+}
+
+/// A fresh database on the test command's PostgreSQL, with a short owner lease so that a
+/// killed worker's operations can be taken over soon; `None` without a server.
+async fn postgres_journal() -> Option<String> {
+    let Ok(base) = std::env::var("TRADEPAY_TEST_POSTGRES") else {
+        eprintln!("skipped: TRADEPAY_TEST_POSTGRES is not set (cargo xtask test sets it)");
+        return None;
+    };
+    let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let db = format!("tp_crash_{}", std::process::id());
+    // Two statements: CREATE DATABASE cannot run in the transaction a batch makes.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {db}"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        client.batch_execute(&sql).await.unwrap();
+    }
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    Some(format!("{prefix}/{db}?lease_ms=1000"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_workers_leave_nothing_charged_twice_unknown_or_in_doubt() {
+async fn killed_workers_leave_nothing_charged_twice_unknown_or_in_doubt_sqlite() {
     if std::env::var("TRADEPAY_JOURNAL_ROLE").is_ok() {
         return;
     }
+    let dir = std::env::temp_dir().join(format!("tradepay-journal-crash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("journal.db").display());
+    crash_and_recover(&db, 2).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_workers_leave_nothing_charged_twice_unknown_or_in_doubt_postgres() {
+    if std::env::var("TRADEPAY_JOURNAL_ROLE").is_ok() {
+        return;
+    }
+    if let Some(url) = postgres_journal().await {
+        crash_and_recover(&url, 4).await;
+    }
+}
+
+async fn crash_and_recover(db: &str, recoverers: usize) {
     let sb = Sandbox::start(SandboxConfig {
         timestamp_window: WINDOW,
         ..Default::default()
@@ -252,10 +310,6 @@ async fn killed_workers_leave_nothing_charged_twice_unknown_or_in_doubt() {
         fault(FaultKind::CloseBefore, 0.05, 4),
     ])
     .unwrap();
-    let dir = std::env::temp_dir().join(format!("tradepay-journal-crash-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("journal.db").display().to_string();
     let exe = std::env::current_exe().unwrap();
     let spawn = |role: &str, url: &str| {
         Command::new(&exe)
@@ -264,7 +318,7 @@ async fn killed_workers_leave_nothing_charged_twice_unknown_or_in_doubt() {
             .env("TP_URL", url)
             .env("TP_ACCESS", sb.access_no())
             .env("TP_SECRET", sb.secret())
-            .env("TP_DB", &db)
+            .env("TP_JOURNAL", db)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -279,7 +333,7 @@ async fn killed_workers_leave_nothing_charged_twice_unknown_or_in_doubt() {
         worker.wait().unwrap();
     }
     sb.clear_faults();
-    let before = journal_rows(&db);
+    let before = journal_rows(db).await;
     let in_doubt_before: Vec<_> = before.iter().filter(|r| r.5 == "in_doubt").collect();
     assert!(
         !in_doubt_before.is_empty(),
@@ -290,7 +344,9 @@ async fn killed_workers_leave_nothing_charged_twice_unknown_or_in_doubt() {
     tokio::time::sleep(WINDOW + Duration::from_millis(1500)).await;
     let target = sb.url().trim_start_matches("http://").to_owned();
     let (proxy, counts) = counting_proxy(target).await;
-    let recoverers = [spawn("recoverer", &proxy), spawn("recoverer", &proxy)];
+    let recoverers: Vec<_> = (0..recoverers)
+        .map(|_| spawn("recoverer", &proxy))
+        .collect();
     let mut settled_by: Vec<HashSet<(String, String)>> = Vec::new();
     let mut transcript = String::new();
     for r in recoverers {
@@ -317,9 +373,12 @@ async fn killed_workers_leave_nothing_charged_twice_unknown_or_in_doubt() {
         }
         settled_by.push(mine);
     }
-    let both: Vec<_> = settled_by[0].intersection(&settled_by[1]).collect();
-    assert!(both.is_empty(), "settled twice: {both:?}");
-    let settled: HashSet<_> = settled_by[0].union(&settled_by[1]).cloned().collect();
+    let mut settled: HashSet<(String, String)> = HashSet::new();
+    for mine in &settled_by {
+        let both: Vec<_> = settled.intersection(mine).collect();
+        assert!(both.is_empty(), "settled twice: {both:?}");
+        settled.extend(mine.iter().cloned());
+    }
     let in_doubt_ids: HashSet<&String> = in_doubt_before.iter().map(|r| &r.0).collect();
     let settled_ids: HashSet<&String> = settled.iter().map(|s| &s.0).collect();
     if let Some(id) = in_doubt_ids.difference(&settled_ids).next() {
@@ -357,11 +416,11 @@ async fn killed_workers_leave_nothing_charged_twice_unknown_or_in_doubt() {
         .base_url(sb.url())
         .access_no(sb.access_no())
         .secret(sb.secret())
-        .journal(&db)
+        .journal(db)
         .build()
         .unwrap();
     assert!(c.in_doubt().await.unwrap().is_empty());
-    let after = journal_rows(&db);
+    let after = journal_rows(db).await;
     let known_orders: HashSet<&str> = after.iter().filter_map(|r| r.2.as_deref()).collect();
     let known_refunds: HashSet<&str> = after.iter().filter_map(|r| r.3.as_deref()).collect();
     let micropays: HashSet<&str> = after
@@ -393,10 +452,9 @@ async fn killed_workers_leave_nothing_charged_twice_unknown_or_in_doubt() {
         );
     }
     eprintln!(
-        "crash test: {} orders, {} operations journaled, {} in doubt after {KILLS} kills, requests of recovery {counts:?}",
+        "crash test ({db}): {} orders, {} operations journaled, {} in doubt after {KILLS} kills, requests of recovery {counts:?}",
         ledger.len(),
         after.len(),
         in_doubt_before.len()
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -437,6 +437,8 @@ export interface SandboxOptions {
   webhookSecret?: string;
   /** The port on 127.0.0.1; default 0 (a free one). */
   port?: number;
+  /** How far a request's timestamp may be from the sandbox clock; default 300 000 (a journal's `replayWindowMs` should match it). */
+  timestampWindowMs?: number;
 }
 
 /** An embedded gateway emulator for tests, with fault injection, a clock and a ledger. */

@@ -23,10 +23,6 @@ __all__ = [
     "Trade",
     "Refund",
     "Event",
-    "JournalEntry",
-    "JournalOwner",
-    "NotProcessed",
-    "Recovery",
     "PaymentError",
     "NextAction",
     "NextActionRedirect",
@@ -45,6 +41,8 @@ _AmountLike = Union[str, Decimal, int]
 
 # @generated models
 
+# The journal's records are plain dicts at runtime; these TypedDicts exist only for type
+# checkers (import them under `if TYPE_CHECKING:` from `tradepay._native`).
 class JournalOwner(TypedDict):
     """The process that made (or is settling) a journaled operation."""
     pid: int

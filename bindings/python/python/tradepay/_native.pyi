@@ -23,10 +23,6 @@ __all__ = [
     "Trade",
     "Refund",
     "Event",
-    "JournalEntry",
-    "JournalOwner",
-    "NotProcessed",
-    "Recovery",
     "PaymentError",
     "NextAction",
     "NextActionRedirect",
@@ -163,6 +159,8 @@ class Event:
     def to_dict(self) -> Dict[str, Any]: ...
     def __reduce__(self) -> Tuple[Any, Tuple[Dict[str, Any]]]: ...
 
+# The journal's records are plain dicts at runtime; these TypedDicts exist only for type
+# checkers (import them under `if TYPE_CHECKING:` from `tradepay._native`).
 class JournalOwner(TypedDict):
     """The process that made (or is settling) a journaled operation."""
     pid: int
@@ -427,6 +425,7 @@ class Sandbox:
         secret: Optional[str] = None,
         webhook_secret: Optional[str] = None,
         port: int = 0,
+        timestamp_window: Optional[float] = None,
     ) -> Self: ...
     @property
     def url(self) -> str: ...

@@ -8,7 +8,7 @@ use std::sync::{mpsc as std_mpsc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use tokio_postgres::{Client, Config, NoTls, Transaction};
+use tokio_postgres::{Client, Config, NoTls, Statement, Transaction};
 use tradepay_types::Trade;
 
 use super::{
@@ -309,6 +309,7 @@ impl PostgresJournal {
                         config,
                         owner: worker_owner,
                         lease,
+                        statements: None,
                     }
                     .run(rx)
                     .await;
@@ -407,7 +408,68 @@ struct Worker {
     config: Config,
     owner: Owner,
     lease: Duration,
+    /// Prepared on the current connection (re-prepared after a reconnect).
+    statements: Option<Statements>,
 }
+
+/// The statements of the hot path, prepared once per connection: each is then a single
+/// Bind/Execute, and a batch of them is pipelined (sent together, answered together).
+struct Statements {
+    begin: Statement,
+    attempt: Statement,
+    finish: Statement,
+    settle_order: Statement,
+    webhook: Statement,
+    extend_lease: Statement,
+}
+
+impl Statements {
+    async fn prepare(client: &Client) -> Result<Statements, String> {
+        let p = |sql: &'static str| async move { client.prepare(sql).await.map_err(pg_text) };
+        Ok(Statements {
+            // The operation and its first attempt in one statement.
+            begin: p("WITH op AS (
+                    INSERT INTO tradepay_operations (id, kind, merchant_id, order_id, trade_id,
+                        refund_id, payment_method, amount, currency, digest, created_at, deadline,
+                        state, owner_pid, owner_instance, owner_host)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'in_doubt',
+                        $13, $14, $15)
+                    RETURNING id)
+                 INSERT INTO tradepay_attempts (op_id, n, timestamp) SELECT id, 1, $16 FROM op")
+            .await?,
+            // The UPDATE locks the operation's row, so an attempt waits for a recoverer
+            // claiming it right now and then sees the new owner: it is refused, not sent.
+            attempt: p("WITH op AS (
+                    UPDATE tradepay_operations SET state = state
+                    WHERE id = $1 AND state = 'in_doubt' AND owner_instance = $3
+                    RETURNING id)
+                 INSERT INTO tradepay_attempts (op_id, n, timestamp)
+                 SELECT id, (SELECT coalesce(max(n), 0) + 1 FROM tradepay_attempts WHERE op_id = $1), $2
+                 FROM op")
+            .await?,
+            finish: p("UPDATE tradepay_operations SET outcome = $2,
+                     state = CASE WHEN $3 THEN 'settled' ELSE state END,
+                     settled_at = CASE WHEN $3 THEN $4 ELSE settled_at END
+                 WHERE id = $1 AND state = 'in_doubt'")
+            .await?,
+            settle_order: p("UPDATE tradepay_operations SET state = 'settled', outcome = $1,
+                     settled_at = $2
+                 WHERE state = 'in_doubt' AND kind = 'PAY' AND merchant_id = $3
+                   AND order_id = $4 AND owner_instance = $5")
+            .await?,
+            webhook: p("INSERT INTO tradepay_webhooks (event_id, seen_at) VALUES ($1, $2)
+                 ON CONFLICT (event_id) DO NOTHING")
+            .await?,
+            extend_lease: p("UPDATE tradepay_leases
+                 SET expires_at = now() + $2::float8 * interval '1 millisecond'
+                 WHERE instance = $1")
+            .await?,
+        })
+    }
+}
+
+const REFUSED_TAKEN_OVER: &str = "the operation is no longer this process's (its lease lapsed \
+     and another process took it over): not sent again";
 
 enum Pending {
     Unit(Reply<()>, Result<(), String>),
@@ -466,7 +528,11 @@ impl Worker {
 
     async fn reconnect(&mut self) -> Result<(), String> {
         if self.client.is_closed() {
+            self.statements = None;
             self.client = connect(&self.config).await?;
+        }
+        if self.statements.is_none() {
+            self.statements = Some(Statements::prepare(&self.client).await?);
         }
         Ok(())
     }
@@ -521,6 +587,107 @@ impl Worker {
     }
 
     async fn try_batch(&mut self, batch: &[Command]) -> Result<Vec<Outcomes>, String> {
+        let recovery = |c: &Command| matches!(c, Command::InDoubt(_) | Command::Claim(..));
+        if batch.iter().any(recovery) {
+            return self.try_batch_in_turn(batch).await;
+        }
+        self.try_batch_pipelined(batch).await
+    }
+
+    /// The calls' own records (begin, attempt, finish, webhook): one statement each, all
+    /// sent at once inside one transaction, so a batch costs about three round trips
+    /// (BEGIN, the statements, COMMIT) however many calls share it.
+    async fn try_batch_pipelined(&mut self, batch: &[Command]) -> Result<Vec<Outcomes>, String> {
+        let now = tradepay_types::time::now_unix();
+        let owner = &self.owner;
+        let ms = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX) as f64;
+        let st = self
+            .statements
+            .as_ref()
+            .ok_or("the journal's statements are not prepared")?;
+        let tx = self.client.transaction().await.map_err(pg_text)?;
+        let pid = i64::from(owner.pid);
+        let writes_before_send = batch
+            .iter()
+            .any(|c| matches!(c, Command::Begin(..) | Command::Attempt(..)));
+        // Each future sends its statement when first polled, and try_join_all polls them
+        // in order: the statements run in the batch's order.
+        let statements = batch.iter().map(|c| {
+            let tx = &tx;
+            async move {
+                let rows = match c {
+                    Command::Begin(op, ts, _) => {
+                        tx.execute(
+                            &st.begin,
+                            &[
+                                &op.id,
+                                &op.kind.as_str(),
+                                &op.merchant_id,
+                                &op.order_id,
+                                &op.trade_id,
+                                &op.refund_id,
+                                &op.payment_method,
+                                &op.amount,
+                                &op.currency,
+                                &op.digest,
+                                &op.created_at,
+                                &op.deadline,
+                                &pid,
+                                &owner.instance,
+                                &owner.host,
+                                ts,
+                            ],
+                        )
+                        .await
+                    }
+                    Command::Attempt(id, ts, _) => {
+                        tx.execute(&st.attempt, &[id, ts, &owner.instance]).await
+                    }
+                    Command::Finish(id, json, settled, _) => {
+                        tx.execute(&st.finish, &[id, json, settled, &now]).await
+                    }
+                    Command::SettleOrder(merchant, order, json) => {
+                        tx.execute(
+                            &st.settle_order,
+                            &[json, &now, merchant, order, &owner.instance],
+                        )
+                        .await
+                    }
+                    Command::Webhook(id, _) => tx.execute(&st.webhook, &[id, &now]).await,
+                    Command::InDoubt(_) | Command::Claim(..) => unreachable!("run in turn"),
+                };
+                let rows = rows.map_err(pg_text)?;
+                Ok::<_, String>(match c {
+                    // Taken over by a recoverer (our lease lapsed) or settled: this
+                    // process no longer owns it, so it must not send again.
+                    Command::Attempt(..) if rows != 1 => {
+                        Outcomes::Refused(REFUSED_TAKEN_OVER.to_owned())
+                    }
+                    Command::Webhook(..) => Outcomes::Bool(rows == 0),
+                    _ => Outcomes::Unit,
+                })
+            }
+        });
+        let lease = async {
+            if writes_before_send {
+                // Sending extends the lease: a process busy sending is alive.
+                tx.execute(&st.extend_lease, &[&owner.instance, &ms])
+                    .await
+                    .map_err(pg_text)?;
+            }
+            Ok::<_, String>(())
+        };
+        let (out, ()) =
+            futures_util::future::try_join(futures_util::future::try_join_all(statements), lease)
+                .await?;
+        tx.commit()
+            .await
+            .map_err(|e| format!("the journal's commit failed: {}", pg_text(e)))?;
+        Ok(out)
+    }
+
+    /// A batch holding a recoverer's reads and claims, which take several statements each.
+    async fn try_batch_in_turn(&mut self, batch: &[Command]) -> Result<Vec<Outcomes>, String> {
         let now = tradepay_types::time::now_unix();
         let owner = self.owner.clone();
         let ms = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX) as f64;
@@ -550,11 +717,7 @@ impl Worker {
                     } else {
                         // Taken over by a recoverer (our lease lapsed) or settled: this
                         // process no longer owns it, so it must not send again.
-                        Outcomes::Refused(
-                            "the operation is no longer this process's (its lease lapsed and \
-                             another process took it over): not sent again"
-                                .to_owned(),
-                        )
+                        Outcomes::Refused(REFUSED_TAKEN_OVER.to_owned())
                     }
                 }
                 Command::Finish(id, json, settled, _) => {

@@ -150,6 +150,11 @@ mod tests {
         for option in CLIENT_OPTIONS {
             let value = match option.ty {
                 OptionType::Str if option.python == "base_url" => json!("http://127.0.0.1:9"),
+                // Opened at build(): a file of its own, not one in the working directory.
+                OptionType::Str if option.python == "journal" => json!(std::env::temp_dir()
+                    .join(format!("tradepay-options-{}.db", std::process::id()))
+                    .display()
+                    .to_string()),
                 OptionType::Str => json!("x"),
                 OptionType::Count => json!(1),
                 OptionType::Bool => json!(false),

@@ -357,3 +357,104 @@ async fn an_owner_whose_operation_was_taken_over_cannot_attempt_it_again() {
     assert_eq!(entries[0].attempt_timestamps, vec![100, 101]);
     assert_eq!(entries[0].owner.instance, recoverer.owner().instance);
 }
+
+/// A TCP forwarder to the test server that can be taken down (every connection cut, new
+/// ones refused) and brought back on the same port: PostgreSQL going away mid-run.
+struct Outage {
+    port: u16,
+    target: String,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Outage {
+    async fn start(target: String) -> Outage {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let o = Outage {
+            port,
+            target,
+            tasks: Default::default(),
+        };
+        o.serve(listener);
+        o
+    }
+
+    fn serve(&self, listener: tokio::net::TcpListener) {
+        let (target, tasks) = (self.target.clone(), self.tasks.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                let conn = tokio::spawn(async move {
+                    let mut outbound = tokio::net::TcpStream::connect(target).await.unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                });
+                tasks.lock().unwrap().push(conn.abort_handle());
+            }
+        });
+        self.tasks.lock().unwrap().push(accept.abort_handle());
+    }
+
+    fn down(&self) {
+        for t in self.tasks.lock().unwrap().drain(..) {
+            t.abort();
+        }
+    }
+
+    async fn up(&self) {
+        let addr = format!("127.0.0.1:{}", self.port);
+        self.serve(tokio::net::TcpListener::bind(addr).await.unwrap());
+    }
+}
+
+// Multi-threaded: build() blocks its thread while the journal connects through the
+// forwarder, which runs on this runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_lost_mid_run_fails_calls_before_sending_and_is_used_again_when_back() {
+    let Some(url) = database("outage").await else {
+        return;
+    };
+    let (scheme_user, rest) = url.split_once('@').unwrap();
+    let (server, db) = rest.split_once('/').unwrap();
+    let outage = Outage::start(server.to_owned()).await;
+    let via = format!("{scheme_user}@127.0.0.1:{}/{db}", outage.port);
+    let sb = sandbox().await;
+    let c = client(&sb, &via);
+    c.pay(card_pay("o_out1", "1.00", "USD", "123"))
+        .await
+        .unwrap();
+
+    outage.down();
+    // Give the client's connection time to see the cut.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let e = c
+        .pay(card_pay("o_out2", "1.00", "USD", "123"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation, "{e}");
+    assert_eq!(e.field(), Some("journal"), "{e}");
+    assert!(!e.is_outcome_unknown());
+    let ledger = sb.ledger();
+    assert!(
+        ledger.iter().all(|o| o.order_id != "o_out2"),
+        "sent although it could not be recorded"
+    );
+
+    outage.up().await;
+    let t = c
+        .pay(card_pay("o_out3", "1.00", "USD", "123"))
+        .await
+        .unwrap();
+    assert_eq!(t.status, Status::Success);
+    let orders: Vec<String> = raw(&url)
+        .await
+        .query(
+            "SELECT order_id FROM tradepay_operations ORDER BY order_id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(orders, ["o_out1", "o_out3"]);
+}

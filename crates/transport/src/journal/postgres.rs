@@ -586,18 +586,12 @@ impl Worker {
         }
     }
 
+    /// One transaction for the whole batch. The calls' own records (begin, attempt,
+    /// finish, webhook) are one prepared statement each, all sent at once (pipelined), so
+    /// a batch costs about three round trips (BEGIN, the statements, COMMIT) however many
+    /// calls share it. A batch holding a recoverer's reads or claims, which take several
+    /// statements each, runs its commands in turn.
     async fn try_batch(&mut self, batch: &[Command]) -> Result<Vec<Outcomes>, String> {
-        let recovery = |c: &Command| matches!(c, Command::InDoubt(_) | Command::Claim(..));
-        if batch.iter().any(recovery) {
-            return self.try_batch_in_turn(batch).await;
-        }
-        self.try_batch_pipelined(batch).await
-    }
-
-    /// The calls' own records (begin, attempt, finish, webhook): one statement each, all
-    /// sent at once inside one transaction, so a batch costs about three round trips
-    /// (BEGIN, the statements, COMMIT) however many calls share it.
-    async fn try_batch_pipelined(&mut self, batch: &[Command]) -> Result<Vec<Outcomes>, String> {
         let now = tradepay_types::time::now_unix();
         let owner = &self.owner;
         let ms = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX) as f64;
@@ -606,68 +600,9 @@ impl Worker {
             .as_ref()
             .ok_or("the journal's statements are not prepared")?;
         let tx = self.client.transaction().await.map_err(pg_text)?;
-        let pid = i64::from(owner.pid);
         let writes_before_send = batch
             .iter()
             .any(|c| matches!(c, Command::Begin(..) | Command::Attempt(..)));
-        // Each future sends its statement when first polled, and try_join_all polls them
-        // in order: the statements run in the batch's order.
-        let statements = batch.iter().map(|c| {
-            let tx = &tx;
-            async move {
-                let rows = match c {
-                    Command::Begin(op, ts, _) => {
-                        tx.execute(
-                            &st.begin,
-                            &[
-                                &op.id,
-                                &op.kind.as_str(),
-                                &op.merchant_id,
-                                &op.order_id,
-                                &op.trade_id,
-                                &op.refund_id,
-                                &op.payment_method,
-                                &op.amount,
-                                &op.currency,
-                                &op.digest,
-                                &op.created_at,
-                                &op.deadline,
-                                &pid,
-                                &owner.instance,
-                                &owner.host,
-                                ts,
-                            ],
-                        )
-                        .await
-                    }
-                    Command::Attempt(id, ts, _) => {
-                        tx.execute(&st.attempt, &[id, ts, &owner.instance]).await
-                    }
-                    Command::Finish(id, json, settled, _) => {
-                        tx.execute(&st.finish, &[id, json, settled, &now]).await
-                    }
-                    Command::SettleOrder(merchant, order, json) => {
-                        tx.execute(
-                            &st.settle_order,
-                            &[json, &now, merchant, order, &owner.instance],
-                        )
-                        .await
-                    }
-                    Command::Webhook(id, _) => tx.execute(&st.webhook, &[id, &now]).await,
-                    Command::InDoubt(_) | Command::Claim(..) => unreachable!("run in turn"),
-                };
-                let rows = rows.map_err(pg_text)?;
-                Ok::<_, String>(match c {
-                    // Taken over by a recoverer (our lease lapsed) or settled: this
-                    // process no longer owns it, so it must not send again.
-                    Command::Attempt(..) if rows != 1 => {
-                        Outcomes::Refused(REFUSED_TAKEN_OVER.to_owned())
-                    }
-                    Command::Webhook(..) => Outcomes::Bool(rows == 0),
-                    _ => Outcomes::Unit,
-                })
-            }
-        });
         let lease = async {
             if writes_before_send {
                 // Sending extends the lease: a process busy sending is alive.
@@ -677,102 +612,94 @@ impl Worker {
             }
             Ok::<_, String>(())
         };
-        let (out, ()) =
-            futures_util::future::try_join(futures_util::future::try_join_all(statements), lease)
-                .await?;
+        let out = if batch
+            .iter()
+            .any(|c| matches!(c, Command::InDoubt(_) | Command::Claim(..)))
+        {
+            let mut out = Vec::with_capacity(batch.len());
+            for c in batch {
+                out.push(match c {
+                    Command::InDoubt(_) => Outcomes::Entries(in_doubt(&tx).await?),
+                    Command::Claim(id, _) => Outcomes::Bool(claim(&tx, owner, id).await?),
+                    record_command => record(&tx, st, owner, now, record_command).await?,
+                });
+            }
+            lease.await?;
+            out
+        } else {
+            // Each future sends its statement when first polled, and try_join_all polls
+            // them in order: the statements run in the batch's order.
+            let records = batch.iter().map(|c| record(&tx, st, owner, now, c));
+            let (out, ()) =
+                futures_util::future::try_join(futures_util::future::try_join_all(records), lease)
+                    .await?;
+            out
+        };
         tx.commit()
             .await
             .map_err(|e| format!("the journal's commit failed: {}", pg_text(e)))?;
         Ok(out)
     }
+}
 
-    /// A batch holding a recoverer's reads and claims, which take several statements each.
-    async fn try_batch_in_turn(&mut self, batch: &[Command]) -> Result<Vec<Outcomes>, String> {
-        let now = tradepay_types::time::now_unix();
-        let owner = self.owner.clone();
-        let ms = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX) as f64;
-        let tx = self.client.transaction().await.map_err(pg_text)?;
-        let mut out = Vec::with_capacity(batch.len());
-        let mut writes_before_send = false;
-        for c in batch {
-            out.push(match c {
-                Command::Begin(op, ts, _) => {
-                    writes_before_send = true;
-                    begin(&tx, op, *ts, &owner).await?;
-                    Outcomes::Unit
-                }
-                Command::Attempt(id, ts, _) => {
-                    writes_before_send = true;
-                    let n = tx
-                        .execute(
-                            "UPDATE tradepay_operations SET state = state
-                             WHERE id = $1 AND state = 'in_doubt' AND owner_instance = $2",
-                            &[id, &owner.instance],
-                        )
-                        .await
-                        .map_err(pg_text)?;
-                    if n == 1 {
-                        attempt(&tx, id, *ts).await?;
-                        Outcomes::Unit
-                    } else {
-                        // Taken over by a recoverer (our lease lapsed) or settled: this
-                        // process no longer owns it, so it must not send again.
-                        Outcomes::Refused(REFUSED_TAKEN_OVER.to_owned())
-                    }
-                }
-                Command::Finish(id, json, settled, _) => {
-                    tx.execute(
-                        "UPDATE tradepay_operations SET outcome = $2,
-                             state = CASE WHEN $3 THEN 'settled' ELSE state END,
-                             settled_at = CASE WHEN $3 THEN $4 ELSE settled_at END
-                         WHERE id = $1 AND state = 'in_doubt'",
-                        &[id, json, settled, &now],
-                    )
-                    .await
-                    .map_err(pg_text)?;
-                    Outcomes::Unit
-                }
-                Command::SettleOrder(merchant, order, json) => {
-                    tx.execute(
-                        "UPDATE tradepay_operations SET state = 'settled', outcome = $1,
-                             settled_at = $2
-                         WHERE state = 'in_doubt' AND kind = 'PAY' AND merchant_id = $3
-                           AND order_id = $4 AND owner_instance = $5",
-                        &[json, &now, merchant, order, &owner.instance],
-                    )
-                    .await
-                    .map_err(pg_text)?;
-                    Outcomes::Unit
-                }
-                Command::InDoubt(_) => Outcomes::Entries(in_doubt(&tx).await?),
-                Command::Claim(id, _) => Outcomes::Bool(claim(&tx, &owner, id).await?),
-                Command::Webhook(id, _) => Outcomes::Bool(
-                    tx.execute(
-                        "INSERT INTO tradepay_webhooks (event_id, seen_at) VALUES ($1, $2)
-                         ON CONFLICT (event_id) DO NOTHING",
-                        &[id, &now],
-                    )
-                    .await
-                    .map_err(pg_text)?
-                        == 0,
-                ),
-            });
-        }
-        if writes_before_send {
-            // Sending extends the lease: a process busy sending is alive.
+/// One of a call's own records, as one prepared statement.
+async fn record(
+    tx: &Transaction<'_>,
+    st: &Statements,
+    owner: &Owner,
+    now: i64,
+    c: &Command,
+) -> Result<Outcomes, String> {
+    let pid = i64::from(owner.pid);
+    let rows = match c {
+        Command::Begin(op, ts, _) => {
             tx.execute(
-                "UPDATE tradepay_leases SET expires_at = now() + $2::float8 * interval '1 millisecond'
-                 WHERE instance = $1",
-                &[&owner.instance, &ms],
+                &st.begin,
+                &[
+                    &op.id,
+                    &op.kind.as_str(),
+                    &op.merchant_id,
+                    &op.order_id,
+                    &op.trade_id,
+                    &op.refund_id,
+                    &op.payment_method,
+                    &op.amount,
+                    &op.currency,
+                    &op.digest,
+                    &op.created_at,
+                    &op.deadline,
+                    &pid,
+                    &owner.instance,
+                    &owner.host,
+                    ts,
+                ],
             )
             .await
-            .map_err(pg_text)?;
         }
-        tx.commit()
+        Command::Attempt(id, ts, _) => tx.execute(&st.attempt, &[id, ts, &owner.instance]).await,
+        Command::Finish(id, json, settled, _) => {
+            tx.execute(&st.finish, &[id, json, settled, &now]).await
+        }
+        Command::SettleOrder(merchant, order, json) => {
+            tx.execute(
+                &st.settle_order,
+                &[json, &now, merchant, order, &owner.instance],
+            )
             .await
-            .map_err(|e| format!("the journal's commit failed: {}", pg_text(e)))?;
-        Ok(out)
-    }
+        }
+        Command::Webhook(id, _) => tx.execute(&st.webhook, &[id, &now]).await,
+        Command::InDoubt(_) | Command::Claim(..) => {
+            return Err("a recovery command is not a record".to_owned())
+        }
+    };
+    let rows = rows.map_err(pg_text)?;
+    Ok(match c {
+        // Taken over by a recoverer (our lease lapsed) or settled: this process no
+        // longer owns it, so it must not send again.
+        Command::Attempt(..) if rows != 1 => Outcomes::Refused(REFUSED_TAKEN_OVER.to_owned()),
+        Command::Webhook(..) => Outcomes::Bool(rows == 0),
+        _ => Outcomes::Unit,
+    })
 }
 
 enum Outcomes {
@@ -799,52 +726,6 @@ fn reply(c: Command, r: Outcomes) -> Pending {
         (Command::Claim(_, s), _) | (Command::Webhook(_, s), _) => Pending::Bool(s, Ok(false)),
         (Command::SettleOrder(..), _) => Pending::None,
     }
-}
-
-async fn begin(
-    tx: &Transaction<'_>,
-    op: &NewOperation,
-    ts: i64,
-    owner: &Owner,
-) -> Result<(), String> {
-    tx.execute(
-        "INSERT INTO tradepay_operations (id, kind, merchant_id, order_id, trade_id, refund_id,
-             payment_method, amount, currency, digest, created_at, deadline, state,
-             owner_pid, owner_instance, owner_host)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'in_doubt', $13, $14, $15)",
-        &[
-            &op.id,
-            &op.kind.as_str(),
-            &op.merchant_id,
-            &op.order_id,
-            &op.trade_id,
-            &op.refund_id,
-            &op.payment_method,
-            &op.amount,
-            &op.currency,
-            &op.digest,
-            &op.created_at,
-            &op.deadline,
-            &i64::from(owner.pid),
-            &owner.instance,
-            &owner.host,
-        ],
-    )
-    .await
-    .map_err(pg_text)?;
-    attempt(tx, &op.id, ts).await
-}
-
-async fn attempt(tx: &Transaction<'_>, id: &str, ts: i64) -> Result<(), String> {
-    tx.execute(
-        "INSERT INTO tradepay_attempts (op_id, n, timestamp)
-         VALUES ($1, (SELECT coalesce(max(n), 0) + 1 FROM tradepay_attempts WHERE op_id = $1),
-                 $2)",
-        &[&id, &ts],
-    )
-    .await
-    .map(drop)
-    .map_err(pg_text)
 }
 
 async fn in_doubt(tx: &Transaction<'_>) -> Result<Vec<JournalEntry>, String> {

@@ -9,6 +9,9 @@ use std::process::Command;
 
 use crate::util::{run, target_dir, Result};
 
+/// The one role that must authenticate with a password (the others are trusted).
+const PASSWORD_ROLE: &str = "tp_password_role";
+
 /// A running cluster; stopped (fast) on drop.
 pub struct TestPostgres {
     bin: PathBuf,
@@ -103,6 +106,14 @@ pub fn start() -> Result<TestPostgres> {
             "UTF8",
         ],
     ))?;
+    // Trust for every user but one, which must give its password: the journal's tests
+    // check that a wrong one is a clear error. The first matching line wins.
+    let hba = data.join("pg_hba.conf");
+    let rules = std::fs::read_to_string(&hba)?;
+    std::fs::write(
+        &hba,
+        format!("host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n{rules}"),
+    )?;
     let port = free_port()?.to_string();
     let opts = format!("-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={d} -c max_connections=200");
     run(&mut as_postgres(

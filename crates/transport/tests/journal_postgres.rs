@@ -458,3 +458,54 @@ async fn a_database_lost_mid_run_fails_calls_before_sending_and_is_used_again_wh
         .collect();
     assert_eq!(orders, ["o_out1", "o_out3"]);
 }
+
+#[tokio::test]
+async fn a_wrong_password_is_a_clear_error_that_does_not_echo_it() {
+    let Some(url) = database("password").await else {
+        return;
+    };
+    let db = raw(&url).await;
+    // The test command's server makes this one role give a password (xtask/src/postgres.rs).
+    let rules: i64 = db
+        .query_one(
+            "SELECT count(*) FROM pg_hba_file_rules
+             WHERE 'tp_password_role' = ANY(user_name) AND auth_method = 'scram-sha-256'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    if rules == 0 {
+        eprintln!("skipped: this server does not ask tp_password_role for a password");
+        return;
+    }
+    let name = url.rsplit('/').next().unwrap();
+    db.batch_execute(&format!(
+        "DO $$ BEGIN CREATE ROLE tp_password_role LOGIN PASSWORD 'right-secret';
+         EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+         ALTER DATABASE {name} OWNER TO tp_password_role"
+    ))
+    .await
+    .unwrap();
+    let (_, server_and_db) = url.split_once('@').unwrap();
+    let with = |password: &str| format!("postgresql://tp_password_role:{password}@{server_and_db}");
+    let sb = sandbox().await;
+    let e = sandbox_client(&sb)
+        .journal(with("wrong-secret"))
+        .build()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation, "{e}");
+    assert_eq!(e.field(), Some("journal"));
+    assert!(e.message().contains("cannot connect"), "{e}");
+    assert!(
+        e.message().contains("password authentication failed"),
+        "{e}"
+    );
+    assert!(!format!("{e} {e:?}").contains("wrong-secret"), "{e:?}");
+    // The right one opens it (the role owns the database, so it may create the schema).
+    let c = sandbox_client(&sb)
+        .journal(with("right-secret"))
+        .build()
+        .unwrap();
+    assert!(c.in_doubt().await.unwrap().is_empty());
+}

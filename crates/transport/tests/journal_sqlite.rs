@@ -390,8 +390,10 @@ async fn a_pending_micropay_past_its_deadline_is_reversed() {
     // customer never confirms (auth_code ending 3).
     let mut req = micropay_pay("o_mp_pending", "7.00", "134567890123456783");
     req.payment_method = Some("micropay".into());
+    // Deadlines are recorded in whole seconds: 3 s leaves at least 2 s to see it in doubt
+    // on a loaded machine (1 s did not: the next second could already have begun).
     let quick = sandbox_client(&sb)
-        .deadline(Duration::from_secs(1))
+        .deadline(Duration::from_secs(3))
         .journal(&path)
         .replay_window(WINDOW)
         .build()
@@ -409,7 +411,9 @@ async fn a_pending_micropay_past_its_deadline_is_reversed() {
         matches!(rec[0].status, RecoveryStatus::InDoubt { .. }),
         "before its deadline: {rec:?}"
     );
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let deadline = doubt[0].operation.deadline.expect("a deadline is recorded");
+    let past = deadline + 1 - tradepay_types::time::now_unix();
+    tokio::time::sleep(Duration::from_millis(100 + 1000 * past.max(0) as u64)).await;
     let rec = c.recover().await.unwrap();
     match &rec[0].status {
         RecoveryStatus::Settled(Outcome::Trade(t)) => assert_eq!(t.status, Status::Closed),

@@ -146,8 +146,14 @@ for (const [backend, recoverers] of [['sqlite', 2], ['postgres', 4]]) {
       { kind: 'channel_timeout', probability: 0.05, seed: 3 },
       { kind: 'close_before', probability: 0.05, seed: 4 },
     ]);
-    const env = { ...process.env, TP_ACCESS: sb.accessNo, TP_SECRET: sb.secret, TP_JOURNAL: url, TP_WINDOW_MS: String(WINDOW_MS) };
-    const child = (role, target) => spawn(process.execPath, [CHILD, role], { env: { ...env, TP_URL: target }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const env = { ...process.env, TP_ACCESS: sb.accessNo, TP_SECRET: sb.secret, TP_WINDOW_MS: String(WINDOW_MS) };
+    // Only the workers' lease is short (so that their operations can be taken over); a
+    // recoverer keeps the default, so a slow one is not taken over mid-settlement.
+    const child = (role, target) =>
+      spawn(process.execPath, [CHILD, role], {
+        env: { ...env, TP_URL: target, TP_JOURNAL: role === 'worker' ? url : url.split('?')[0] },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
 
     for (let k = 0; k < KILLS; k++) {
       const worker = child('worker', sb.url);
@@ -169,7 +175,8 @@ for (const [backend, recoverers] of [['sqlite', 2], ['postgres', 4]]) {
         const p = child('recoverer', proxy.url);
         let out = '';
         p.stdout.on('data', (d) => (out += d));
-        const [code] = await once(p, 'exit');
+        // 'close', not 'exit': it comes once stdout has been read to the end.
+        const [code] = await once(p, 'close');
         assert.equal(code, 0);
         return out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
       }),

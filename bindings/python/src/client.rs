@@ -389,9 +389,16 @@ macro_rules! client_methods {
             /// journal; records it otherwise, atomically across workers.
             fn webhook_seen<'py>(&self, py: Python<'py>, event: &Bound<'py, PyAny>) -> PyResult<$ret> {
                 errors::guard(py, false, || {
-                    let event = match event.cast::<PyEvent>() {
-                        Ok(e) => serde_json::Value::String(e.get().inner.id.clone()),
-                        Err(_) => crate::models::py_to_json(event)?,
+                    // An Event, its ID or its dict; anything else reaches the core as null,
+                    // so the message is the core's, as in Node.
+                    let event = if let Ok(e) = event.cast::<PyEvent>() {
+                        serde_json::Value::String(e.get().inner.id.clone())
+                    } else if let Ok(id) = event.extract::<String>() {
+                        serde_json::Value::String(id)
+                    } else if event.is_instance_of::<PyDict>() {
+                        crate::models::py_to_json(event)?
+                    } else {
+                        serde_json::Value::Null
                     };
                     let map = serde_json::Map::from_iter([("event".to_owned(), event)]);
                     let call = transport::Call::read("webhook_seen", map, None, Spelling::Python)

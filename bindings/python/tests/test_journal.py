@@ -96,7 +96,7 @@ def test_a_charge_whose_answer_was_lost_is_in_doubt_then_recovered(
     assert (entry["kind"], entry["order_id"], entry["payment_method"], entry["amount"]) == (
         "PAY", oid, "card", "10.00")
     assert len(entry["attempt_timestamps"]) == 1 and entry["owner"]["pid"] == os.getpid()
-    assert "4242424242424242" not in json.dumps(entry) and "123" not in entry["digest"]
+    assert "4242424242424242" not in json.dumps(entry)
     # This process's own call has ended, so this process may settle it.
     [r] = c.recover()
     assert r["status"] == "settled" and r["entry"]["id"] == entry["id"]
@@ -110,13 +110,13 @@ def test_not_found_stays_in_doubt_until_the_window_has_passed(
 ) -> None:
     c = journaled(windowed, f"sqlite://{tmp_path / 'j.db'}", max_retries=0)
     windowed.set_faults([{"kind": "close_before", "trans_type": "PAY", "count": 1}])
-    with pytest.raises(tradepay.NetworkError):
+    # The connection closes once the request is sent: the gateway never saw it, but the
+    # client cannot know that.
+    with pytest.raises(tradepay.NetworkError) as lost:
         c.pay(merchant_id="m_1", order_id=new_id(), amount="1.00", currency="USD", payment_method="qr")
+    assert lost.value.outcome_unknown
     [r] = c.recover()
-    if r["status"] == "settled":  # the client knew it was never sent
-        assert r["not_processed"] is not None
-        return
-    assert r["status"] == "in_doubt" and r["retry_at"] >= int(time.time()) and r["reason"]
+    assert r["status"] == "in_doubt", r and r["retry_at"] >= int(time.time()) and r["reason"]
     time.sleep(WINDOW + 1.2)
     [r] = c.recover()
     assert r["status"] == "settled" and r["not_processed"]["code"] == "30000001"  # type: ignore[index]
@@ -175,8 +175,9 @@ def test_journal_errors_are_validation_errors_naming_the_option(
         tradepay.Client(base_url=sandbox.url, access_no=sandbox.access_no, secret=sandbox.secret, journal=3)  # type: ignore[arg-type]
     c = tradepay.Client(base_url=sandbox.url, access_no=sandbox.access_no, secret=sandbox.secret,
                         journal=str(tmp_path / "ok.db"))
-    with pytest.raises(tradepay.ValidationError, match="event: must be a webhook event"):
-        c.webhook_seen(3)  # type: ignore[arg-type]
+    for bad in (3, b"msg_1", float("nan"), {"type": "trade.succeeded"}):
+        with pytest.raises(tradepay.ValidationError, match="^event: must be a webhook event"):
+            c.webhook_seen(bad)  # type: ignore[arg-type]
 
 
 class CountingProxy:
@@ -232,10 +233,13 @@ def crash_and_recover(backend: str, tmp_path: pathlib.Path, recoverers: int) -> 
         {"kind": "channel_timeout", "probability": 0.05, "seed": 3},
         {"kind": "close_before", "probability": 0.05, "seed": 4},
     ])
-    env = dict(os.environ, TP_ACCESS=sb.access_no, TP_SECRET=sb.secret, TP_JOURNAL=url, TP_WINDOW=str(WINDOW))
+    env = dict(os.environ, TP_ACCESS=sb.access_no, TP_SECRET=sb.secret, TP_WINDOW=str(WINDOW))
 
     def spawn(role: str, target: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, str(CHILD), role], env=dict(env, TP_URL=target),
+        # Only the workers' lease is short (so that their operations can be taken over);
+        # a recoverer keeps the default, so a slow one is not taken over mid-settlement.
+        journal = url if role == "worker" else url.split("?")[0]
+        return subprocess.Popen([sys.executable, str(CHILD), role], env=dict(env, TP_URL=target, TP_JOURNAL=journal),
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
     rng = random.Random()

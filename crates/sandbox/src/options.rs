@@ -31,7 +31,7 @@ pub const START_OPTIONS: &[(&str, &str, &str)] = &[
     (
         "timestamp_window",
         "timestampWindowMs",
-        "how far a request's timestamp may be from the sandbox clock, whole seconds (300 s; Python seconds, Node milliseconds)",
+        "how far a request's timestamp may be from the sandbox clock (300 s; Python seconds, Node milliseconds), counted in whole seconds (a fraction is dropped)",
     ),
 ];
 

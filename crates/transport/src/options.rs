@@ -174,7 +174,12 @@ mod tests {
                 .build()
                 .unwrap()
                 .enter();
-            builder.build().unwrap();
+            drop(builder.build().unwrap());
+        }
+        let journal =
+            std::env::temp_dir().join(format!("tradepay-options-{}.db", std::process::id()));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", journal.display()));
         }
     }
 

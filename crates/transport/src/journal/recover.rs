@@ -175,7 +175,8 @@ impl Client {
         let now = tradepay_types::time::now_unix();
         let window = self
             .journal_handle()
-            .map(|j| j.replay_window.as_secs() as i64)
+            // Rounded up: a window cut short would take "not found" as final too soon.
+            .map(|j| j.replay_window.as_millis().div_ceil(1000) as i64)
             .unwrap_or(300);
         let last = entry.last_attempt_at().unwrap_or(op.created_at);
         // Past this, no attempt of the operation can be accepted by the gateway any more.

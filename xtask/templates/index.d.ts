@@ -118,39 +118,72 @@ export declare class Client {
 
 /** The process that made (or is settling) a journaled operation. */
 export interface JournalOwner {
+  /** The operating system's process ID. */
   pid: number;
+  /** Random per opened journal: tells apart two processes that reused one PID. */
   instance: string;
+  /** The host name (liveness is only checked on the same host). */
   host: string;
 }
 
 /** A money-moving call as the journal recorded it: identifiers and a digest, never card data. */
 export interface JournalEntry {
+  /** Random, unique per call. */
   id: string;
+  /** The `transType` of the call. */
   kind: 'PAY' | 'REFUND' | 'REVERSAL' | 'CLOSE';
+  /** The merchant. */
   merchant_id: string;
+  /** The order, when the call named it by `order_id`. */
   order_id: string | null;
+  /** The order, when the call named it by `trade_id`. */
   trade_id: string | null;
+  /** The refund (REFUND). */
   refund_id: string | null;
+  /** `card`, `qr` or `micropay` (PAY). */
   payment_method: string | null;
+  /** The amount sent (PAY, REFUND). */
   amount: string | null;
+  /** The currency sent (PAY). */
   currency: string | null;
+  /** SHA-256 (hex) of the business parameters, card data left out. */
   digest: string;
+  /** Unix seconds when the call began. */
   created_at: number;
+  /** Unix seconds of the call's deadline, if it had one. */
   deadline: number | null;
+  /** The signed `timestamp` of every attempt, in order. */
   attempt_timestamps: number[];
+  /** Who owns it now. */
   owner: JournalOwner;
+  /** The last answer seen (tagged by `type`), if any. */
   last_known: Record<string, unknown> | null;
 }
 
 /** What `recover()` made of one operation; `status` says which fields are set. */
 export interface Recovery {
+  /** The operation as the journal held it. */
   entry: JournalEntry;
+  /** `settled` (the outcome is known and recorded), `in_doubt` (try again at `retry_at`) or `owned` (a live process is on it). */
   status: 'settled' | 'in_doubt' | 'owned';
+  /** The order, when settled as one. */
   trade: Trade | null;
+  /** The refund, when settled as one. */
   refund: Refund | null;
-  not_processed: { code: string | null; message: string } | null;
+  /** Set when the gateway did not act on it and never will. */
+  not_processed: NotProcessed | null;
+  /** Unix seconds when it can be settled at the earliest (in doubt). */
   retry_at: number | null;
+  /** Why it is still in doubt. */
   reason: string | null;
+}
+
+/** The gateway did not act on an operation and never will. */
+export interface NotProcessed {
+  /** The gateway's code, when it gave one. */
+  code: string | null;
+  /** Why. */
+  message: string;
 }
 
 /** A fault the sandbox can inject. */

@@ -8,7 +8,19 @@ use std::process::Command;
 
 use crate::util::{root, run, target_dir, venv, Result};
 
-const TOOLS: &[&str] = &["maturin>=1.7,<2", "pytest", "mypy", "typing_extensions"];
+/// The build and check tools, the Standard Webhooks library the webhook tests check against,
+/// and the frameworks whose request objects the tests and examples hand to the package.
+const TOOLS: &[&str] = &[
+    "maturin>=1.7,<2",
+    "pytest",
+    "mypy",
+    "typing_extensions",
+    crate::webhooks::PACKAGE,
+    "flask>=3,<4",
+    "django>=5,<6",
+    "fastapi>=0.115,<1",
+    "uvicorn>=0.30,<1",
+];
 const BENCH_TOOLS: &[&str] = &["requests", "httpx", "aiohttp"];
 
 fn venv_dir(python: &Path) -> PathBuf {

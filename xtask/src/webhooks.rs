@@ -8,7 +8,7 @@ use crate::util::{cargo, root, run, target_dir, venv, Result};
 
 /// The version the vectors were checked with; pinned so that a new release cannot change
 /// the verdict silently.
-const PACKAGE: &str = "standardwebhooks==1.1.0";
+pub(crate) const PACKAGE: &str = "standardwebhooks==1.1.0";
 
 pub fn crosscheck() -> Result {
     let python = venv(&[PACKAGE])?;

@@ -1,7 +1,7 @@
 # Template of _native.pyi: `cargo xtask codegen` fills the marked parts from the core's description.
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Awaitable, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final
+from typing import Any, Awaitable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final
 
 from typing_extensions import Self
 
@@ -27,6 +27,7 @@ __all__ = [
     "NextAction",
     "NextActionRedirect",
     "verify_webhook",
+    "sign_webhook",
     "_event_from_dict",
     "_known_values",
     "_sync_log_level",
@@ -235,12 +236,23 @@ class Sandbox:
     def __exit__(self, *args: object) -> bool: ...
 
 def verify_webhook(
-    body: bytes,
-    headers: Sequence[Tuple[str, str]],
-    secret: str,
+    body: Union[bytes, bytearray, memoryview, str],
+    headers: Union[
+        Mapping[str, str],
+        Mapping[bytes, bytes],
+        Iterable[Tuple[str, str]],
+        Iterable[Tuple[bytes, bytes]],
+    ],
+    secret: Union[str, Sequence[str]],
     tolerance: Optional[float] = None,
     now: Optional[int] = None,
 ) -> Event: ...
+def sign_webhook(
+    body: Union[bytes, bytearray, memoryview, str],
+    secret: str,
+    id: Optional[str] = None,
+    timestamp: Optional[int] = None,
+) -> Dict[str, str]: ...
 def _event_from_dict(data: Mapping[str, Any]) -> Event: ...
 def _known_values() -> Dict[str, List[str]]: ...
 def _sync_log_level() -> None: ...

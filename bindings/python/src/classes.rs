@@ -349,6 +349,16 @@ impl PyEvent {
     fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.inner.data.to_py(py)
     }
+    #[doc = "`data` of a `trade.*` event; None for any other."]
+    #[getter]
+    fn trade<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.trade().to_py(py)
+    }
+    #[doc = "`data` of a `refund.*` event; None for any other."]
+    #[getter]
+    fn refund<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.refund().to_py(py)
+    }
     /// The value as the wire's JSON object: enum values as plain strings, absent fields left out.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         crate::models::json_to_py(py, &self.inner.wire())

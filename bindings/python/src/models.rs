@@ -57,7 +57,7 @@ impl Field for String {
     }
 }
 
-impl Field for &str {
+impl<T: Field + ?Sized> Field for &T {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         (**self).to_py(py)
     }

@@ -249,6 +249,8 @@ pub const MODELS: &[ModelDesc] = &[
             req("type", Enum("EventType"), "`trade.succeeded`, …; the type of `data`."),
             req("timestamp", Str, "The body's RFC 3339 timestamp."),
             req("data", Data, "The order (`trade.*`) or refund (`refund.*`); raw JSON for an unknown type."),
+            computed("trade", Model("Trade"), false, "`data` of a `trade.*` event; absent for any other."),
+            computed("refund", Model("Refund"), false, "`data` of a `refund.*` event; absent for any other."),
         ],
         to_dict: true,
         from_dict: false,

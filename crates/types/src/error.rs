@@ -89,6 +89,19 @@ impl Error {
         }
     }
 
+    /// A webhook delivery whose `field` (`body`, `headers`) cannot be read at all.
+    pub fn webhook_about(
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Error {
+            kind: ErrorKind::Webhook,
+            code: None,
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
     /// Returns the same error about a field nested under `parent` (`card` → `payment_method_data.card`).
     pub(crate) fn under(mut self, parent: &str) -> Self {
         self.field = Some(match self.field {

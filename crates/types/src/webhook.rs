@@ -117,6 +117,66 @@ impl fmt::Debug for WebhookSecret {
     }
 }
 
+/// The three headers of a signed delivery, as a sender (or a test of a receiver) sets them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedHeaders {
+    /// `webhook-id`.
+    pub id: String,
+    /// `webhook-timestamp`, Unix seconds.
+    pub timestamp: i64,
+    /// `webhook-signature`: `v1,<base64>`.
+    pub signature: String,
+}
+
+impl SignedHeaders {
+    /// The headers as (name, value) pairs, in the order Standard Webhooks lists them.
+    pub fn pairs(&self) -> [(&'static str, String); 3] {
+        [
+            (ID_HEADER, self.id.clone()),
+            (TIMESTAMP_HEADER, self.timestamp.to_string()),
+            (SIGNATURE_HEADER, self.signature.clone()),
+        ]
+    }
+}
+
+impl fmt::Debug for SignedHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedHeaders")
+            .field("id", &self.id)
+            .field("timestamp", &self.timestamp)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Signs a delivery as the gateway does, so that a receiver's tests can build one.
+///
+/// The id must be 1 to 256 printable ASCII characters: a delivery a verifier could not read
+/// back would test nothing.
+pub fn sign(
+    secret: &WebhookSecret,
+    body: &[u8],
+    id: &str,
+    timestamp: i64,
+) -> Result<SignedHeaders, Error> {
+    if id.is_empty() || id.len() > 256 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::option(
+            "id",
+            "must be 1 to 256 printable ASCII characters without spaces",
+        ));
+    }
+    if timestamp < 0 {
+        return Err(Error::option(
+            "timestamp",
+            "must be Unix seconds, not negative",
+        ));
+    }
+    Ok(SignedHeaders {
+        id: id.to_owned(),
+        timestamp,
+        signature: secret.sign(id, timestamp, body),
+    })
+}
+
 /// Something that holds HTTP headers, looked up case-insensitively.
 pub trait HeaderSource {
     /// The value of header `name` (lowercase), if present.
@@ -179,6 +239,24 @@ pub enum EventData {
     Refund(Box<Refund>),
     /// The data of an event type this version does not know, kept as it came.
     Unknown(Value),
+}
+
+impl Event {
+    /// The order of a `trade.*` event; None for any other.
+    pub fn trade(&self) -> Option<&Trade> {
+        match &self.data {
+            EventData::Trade(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The refund of a `refund.*` event; None for any other.
+    pub fn refund(&self) -> Option<&Refund> {
+        match &self.data {
+            EventData::Refund(r) => Some(r),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Debug for EventData {

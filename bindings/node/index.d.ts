@@ -274,17 +274,44 @@ export interface Refund {
   refunded_at?: string;
 }
 
-/** A verified webhook delivery. */
-export interface Event {
+/** A verified webhook delivery whose `data` is the order. */
+export interface TradeEvent {
   /** `webhook-id`: the same on every retry; drop duplicates by it. */
   id: string;
-  /** `trade.succeeded`, …; the type of `data`. */
-  type: EventType;
   /** The body's RFC 3339 timestamp. */
   timestamp: string;
-  /** The order (`trade.*`) or refund (`refund.*`); raw JSON for an unknown type. */
-  data: Trade | Refund;
+  /** The event's type. */
+  type: 'trade.succeeded' | 'trade.failed' | 'trade.closed';
+  /** The order. */
+  data: Trade;
 }
+
+/** A verified webhook delivery whose `data` is the refund. */
+export interface RefundEvent {
+  /** `webhook-id`: the same on every retry; drop duplicates by it. */
+  id: string;
+  /** The body's RFC 3339 timestamp. */
+  timestamp: string;
+  /** The event's type. */
+  type: 'refund.succeeded' | 'refund.failed';
+  /** The refund. */
+  data: Refund;
+}
+
+/** A verified webhook delivery of a type this version does not know, kept as sent: `data` is the raw JSON, typed loosely. */
+export interface UnknownEvent {
+  /** `webhook-id`: the same on every retry; drop duplicates by it. */
+  id: string;
+  /** The body's RFC 3339 timestamp. */
+  timestamp: string;
+  /** The event's type, as sent. */
+  type: string;
+  /** The raw JSON. */
+  data: Partial<Trade> & Partial<Refund> & { readonly [key: string]: unknown };
+}
+
+/** A verified webhook delivery. Narrow it by `type`: `if (event.type === 'trade.succeeded') event.data.trade_id`. */
+export type Event = TradeEvent | RefundEvent | UnknownEvent;
 
 /** A client of the gateway: signs each request, retries what is safe to retry, verifies each response. */
 export declare class Client {
@@ -512,24 +539,55 @@ export declare class Sandbox {
 /** Node's `IncomingHttpHeaders` (lowercase keys) or any plain object of header values. */
 export type WebhookHeaders = Record<string, string | string[] | undefined>;
 
-/** Verification of webhook deliveries. */
+/** Anything `webhooks.verify` reads headers from: Node's header object, a WHATWG `Headers`, a `Map` or `[name, value]` pairs. */
+export type WebhookHeadersLike =
+  | WebhookHeaders
+  | Headers
+  | Map<string, string | string[]>
+  | Iterable<readonly [string, string]>;
+
+/** The raw request body: exactly the bytes received (a string is taken as UTF-8). */
+export type WebhookBody = Buffer | Uint8Array | ArrayBuffer | string;
+
+/** One `whsec_<base64>` secret, or several while rotating (any one verifies). */
+export type WebhookSecretLike = string | readonly string[];
+
+/** Options of `webhooks.verify` and `webhooks.verifyRequest`. */
+export interface VerifyOptions {
+  /** How far webhook-timestamp may be from now, either way; default 300, at most 86400. */
+  toleranceSec?: number;
+  /** The Unix time to check against instead of the clock (replaying recorded deliveries). */
+  nowSec?: number;
+}
+
+/** The three headers of a signed delivery. */
+export interface SignedWebhookHeaders {
+  /** The delivery's id, the same on every retry. */
+  'webhook-id': string;
+  /** Unix seconds when it was signed. */
+  'webhook-timestamp': string;
+  /** `v1,<base64>`. */
+  'webhook-signature': string;
+}
+
+/** Verification of webhook deliveries, and signing of test ones. */
 export declare const webhooks: {
   /**
    * Verifies a delivery (Standard Webhooks) and returns its event.
-   * @throws {WebhookVerificationError} when the delivery (body, headers, signature, timestamp) does not verify.
-   * @throws {ValidationError} when `secret` is not a string or an option is out of range.
+   * @throws {WebhookVerificationError} when the delivery (body, headers, signature, timestamp) does not verify or cannot be read.
+   * @throws {ValidationError} when `secret` is not a string (or array of them) or an option is out of range.
    */
-  verify(
-    body: Buffer | Uint8Array | ArrayBuffer | string,
-    headers: WebhookHeaders,
-    secret: string,
-    options?: {
-      /** How far webhook-timestamp may be from now, either way; default 300, at most 86400. */
-      toleranceSec?: number;
-      /** The Unix time to check against instead of the clock (replaying recorded deliveries). */
-      nowSec?: number;
-    },
-  ): Event;
+  verify(body: WebhookBody, headers: WebhookHeadersLike, secret: WebhookSecretLike, options?: VerifyOptions): Event;
+  /**
+   * Reads a Fetch API `Request`'s body once (Next.js route handlers, Hono, Bun, Deno) and verifies it.
+   * @throws {WebhookVerificationError} as `verify`, and for anything that is not a Request with an unread body.
+   */
+  verifyRequest(request: Request, secret: WebhookSecretLike, options?: VerifyOptions): Promise<Event>;
+  /**
+   * Signs `body` as the gateway does and returns the three headers, for testing a handler.
+   * `id` defaults to a fresh `msg_…`, `timestamp` (Unix seconds) to now.
+   */
+  sign(body: WebhookBody, secret: string, options?: { id?: string; timestamp?: number }): SignedWebhookHeaders;
 };
 
 /** The fields a {@link TradepayError} is built with; each sets the error's member of the same name. */

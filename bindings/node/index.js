@@ -172,10 +172,51 @@ class Sandbox {
   }
 }
 
+// A WHATWG Headers or a Map (anything iterable by `entries()`, from any realm) as the
+// [name, value] pairs the native side reads; Node's plain header object passes unchanged.
+function headerPairs(headers) {
+  if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) return headers;
+  if (typeof headers.entries !== 'function') return headers;
+  try {
+    return Array.from(headers.entries());
+  } catch {
+    return headers; // the native side names what it got
+  }
+}
+
+function isFetchRequest(request) {
+  return (
+    request !== null &&
+    typeof request === 'object' &&
+    typeof request.arrayBuffer === 'function' &&
+    request.headers !== null &&
+    typeof request.headers === 'object'
+  );
+}
+
 const webhooks = {
   verify(body, headers, secret, options) {
     try {
-      return redactOnInspect(native.verifyWebhook(body, headers, secret, options));
+      return redactOnInspect(native.verifyWebhook(body, headerPairs(headers), secret, options));
+    } catch (err) {
+      throw toError(err);
+    }
+  },
+  /** Reads a Fetch API Request's body once and verifies it. */
+  async verifyRequest(request, secret, options) {
+    if (!isFetchRequest(request) || request.bodyUsed) {
+      try {
+        native.unreadableRequest(request, isFetchRequest(request));
+      } catch (err) {
+        throw toError(err);
+      }
+    }
+    const body = new Uint8Array(await request.arrayBuffer());
+    return webhooks.verify(body, request.headers, secret, options);
+  },
+  sign(body, secret, options) {
+    try {
+      return native.signWebhook(body, secret, options);
     } catch (err) {
       throw toError(err);
     }

@@ -663,6 +663,10 @@ fn typescript() -> Result<String> {
         "models" => {
             let mut out = String::new();
             for model in MODELS {
+                if model.fields.iter().any(|f| f.ty == Ty::EventData) {
+                    out.push_str(&ts_event_union(model));
+                    continue;
+                }
                 let _ = writeln!(
                     out,
                     "/** {} */\nexport interface {} {{",
@@ -700,6 +704,79 @@ fn typescript() -> Result<String> {
         }
         _ => None,
     })
+}
+
+/// A model whose `data` depends on its `type` (the webhook event) as a discriminated union:
+/// one interface per kind of data, with the known event types of that kind, and one for
+/// types this version does not know.
+fn ts_event_union(model: &ModelDesc) -> String {
+    let kinds: [(&str, &str, bool); 2] = [("Trade", "order", false), ("Refund", "refund", true)];
+    let type_field = model
+        .fields
+        .iter()
+        .find(|f| matches!(f.ty, Ty::Enum(_)))
+        .map(|f| f.name)
+        .unwrap_or("type");
+    let data_field = model
+        .fields
+        .iter()
+        .find(|f| f.ty == Ty::EventData)
+        .map(|f| f.name)
+        .unwrap_or("data");
+    let common: String = model
+        .fields
+        .iter()
+        .filter(|f| f.wire && f.name != type_field && f.name != data_field)
+        .map(|f| {
+            let optional = if f.required { "" } else { "?" };
+            format!(
+                "  /** {} */\n  {}{optional}: {};\n",
+                f.doc,
+                f.name,
+                ts_type(f.ty)
+            )
+        })
+        .collect();
+    let name = model.name;
+    let mut out = String::new();
+    let mut members = Vec::new();
+    for (data, what, refund) in kinds {
+        let types: Vec<String> = describe::enums()
+            .iter()
+            .find(|e| e.name == "EventType")
+            .map(|e| e.values.clone())
+            .unwrap_or_default()
+            .iter()
+            .filter(|v| tradepay_types::EventType::from_wire(v).is_refund() == refund)
+            .map(|v| format!("'{v}'"))
+            .collect();
+        let member = format!("{data}{name}");
+        let _ = write!(
+            out,
+            "/** {} whose `{data_field}` is the {what}. */\nexport interface {member} {{\n{common}  /** The event's type. */\n  {type_field}: {};\n  /** The {what}. */\n  {data_field}: {data};\n}}\n\n",
+            model.doc.trim_end_matches('.'),
+            types.join(" | "),
+        );
+        members.push(member);
+    }
+    // TypeScript cannot write "any string but the known ones", so the unknown event's `type`
+    // is `string`: comparing with a known type then narrows to that event or the unknown one,
+    // and the unknown one's data is typed as possibly either, so that `event.data.trade_id`
+    // is `string | undefined` after the check instead of `unknown`.
+    let _ = write!(
+        out,
+        "/** {} of a type this version does not know, kept as sent: `{data_field}` is the raw JSON, typed loosely. */\n\
+         export interface Unknown{name} {{\n{common}  /** The event's type, as sent. */\n  {type_field}: string;\n  /** The raw JSON. */\n  {data_field}: Partial<Trade> & Partial<Refund> & {{ readonly [key: string]: unknown }};\n}}\n\n",
+        model.doc.trim_end_matches('.'),
+    );
+    members.push(format!("Unknown{name}"));
+    let _ = write!(
+        out,
+        "/** {} Narrow it by `{type_field}`: `if (event.{type_field} === 'trade.succeeded') event.{data_field}.trade_id`. */\nexport type {name} = {};\n\n",
+        model.doc,
+        members.join(" | ")
+    );
+    out
 }
 
 fn default_text(default: OptionDefault) -> String {

@@ -415,6 +415,25 @@ pub fn string_arg(arg: Option<&Unknown<'_>>, what: &str) -> Result<String, Failu
     }
 }
 
+/// `obj[key]` when it is a string, `None` when absent, null or undefined; any other type is
+/// a ValidationError naming the key and the type.
+pub fn string_option(obj: Js, key: &str) -> Result<Option<String>, Failure> {
+    let Some(v) = property(obj, key)? else {
+        return Ok(None);
+    };
+    match kind(v) {
+        "null" => Ok(None),
+        "a string" => read_string(v).map(Some).map_err(|p| match p {
+            Problem::Other(m) => Failure::validation(Some(key), m),
+            Problem::Type(t) => Failure::validation(Some(key), format!("cannot be {t}")),
+        }),
+        other => Err(Failure::validation(
+            Some(key),
+            format!("must be a string, not {other}"),
+        )),
+    }
+}
+
 /// The element type, length in bytes and data of a typed array.
 fn typed_array(j: Js) -> Option<(sys::napi_typedarray_type, usize, *mut std::ffi::c_void)> {
     let mut ty = 0;

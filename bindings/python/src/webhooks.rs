@@ -147,14 +147,8 @@ fn secrets(py: Python<'_>, secret: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
         return Ok(vec![s.to_cow()?.into_owned()]);
     }
     let wrong = || {
-        let e = tradepay_types::Error::option(
-            "secret",
-            format!(
-                "must be a str or a list of str (whsec_...), not {}",
-                type_name(secret)
-            ),
-        );
-        errors::raise(py, tradepay_transport::Error::from(e))
+        let got = type_name(secret);
+        errors::raise(py, &webhook::wrong_secret(&got, Spelling::Python))
     };
     if !(secret.is_instance_of::<PyList>() || secret.is_instance_of::<PyTuple>()) {
         return Err(wrong());

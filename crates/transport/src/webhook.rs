@@ -81,6 +81,8 @@ pub enum Unreadable {
     Body,
     /// The headers.
     Headers,
+    /// The Fetch API `Request` of Node's `verifyRequest`.
+    Request,
 }
 
 /// The WebhookVerificationError for a body or headers of a type a binding cannot read, `got`
@@ -108,8 +110,21 @@ pub fn unreadable(part: Unreadable, got: &str, spelling: Spelling) -> Error {
             "the request's headers: Node's req.headers, a Headers, a Map or a list of \
              [name, value] pairs",
         ),
+        (Unreadable::Request, _) => (
+            "request",
+            "a Fetch API Request whose body has not been read (Next.js, Hono, Bun, Deno)",
+        ),
     };
     tradepay_types::Error::webhook_about(field, format!("must be {accepted}, not {got}")).into()
+}
+
+/// The ValidationError for a webhook secret that is neither a string nor a list of strings.
+pub fn wrong_secret(got: &str, spelling: Spelling) -> Error {
+    let accepted = match spelling {
+        Spelling::Python => "a str or a list of str",
+        Spelling::Node => "a string or an array of strings",
+    };
+    tradepay_types::Error::option("secret", format!("must be {accepted}, not {got}")).into()
 }
 
 /// Signs `body` as the gateway signs a delivery and returns the three headers, so that a

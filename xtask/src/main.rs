@@ -17,6 +17,7 @@ mod platform;
 mod postgres;
 mod python;
 mod rust;
+mod sandbox_command;
 mod soak;
 mod util;
 mod versions;

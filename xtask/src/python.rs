@@ -113,7 +113,50 @@ fn fresh_install() -> Result {
         .env("MATURIN_PEP517_ARGS", "--profile dev"))?;
     run(in_venv(&python, "python")
         .arg(root().join("examples/python/quickstart.py"))
-        .current_dir(std::env::temp_dir()))
+        .current_dir(std::env::temp_dir()))?;
+    crate::sandbox_command::check("tradepay-sandbox (pip)", || {
+        let mut cmd = in_venv(&python, "tradepay-sandbox");
+        cmd.current_dir(std::env::temp_dir());
+        cmd
+    })?;
+    pytest_plugin(&python)
+}
+
+/// The pytest plugin as a user meets it: a project directory with one test file and no
+/// conftest.py, the fixtures found through the `pytest11` entry point alone.
+fn pytest_plugin(python: &Path) -> Result {
+    run(in_venv(python, "python").args(crate::util::PIP_INSTALL).arg("pytest"))?;
+    let project = target_dir().join("xtask").join("pytest-project");
+    if project.exists() {
+        std::fs::remove_dir_all(&project)?;
+    }
+    std::fs::create_dir_all(&project)?;
+    std::fs::copy(
+        root().join("tests/pytest-plugin/test_shop.py"),
+        project.join("test_shop.py"),
+    )?;
+    run(in_venv(python, "python")
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "test_shop.py"])
+        .current_dir(&project))?;
+    let listing = crate::util::output(
+        in_venv(python, "python")
+            .args(["-m", "pytest", "--fixtures", "-p", "no:cacheprovider", "test_shop.py"])
+            .current_dir(&project),
+    )?;
+    for (fixture, doc) in [
+        ("tradepay_sandbox", "reset for this test"),
+        ("tradepay_client", "A ``tradepay.Client`` of ``tradepay_sandbox``"),
+        ("tradepay_async_client", "A ``tradepay.AsyncClient``"),
+    ] {
+        let listed = listing
+            .split_once(fixture)
+            .is_some_and(|(_, rest)| rest.get(..400).unwrap_or(rest).contains(doc));
+        if !listed {
+            return Err(format!("pytest --fixtures does not list {fixture} with its doc").into());
+        }
+    }
+    println!("pytest plugin: fixtures found without a conftest.py, listed by pytest --fixtures");
+    Ok(())
 }
 
 /// A release build of the package in the shared venv (the next `cargo xtask test` puts the

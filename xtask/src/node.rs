@@ -139,6 +139,11 @@ pub fn test() -> Result {
         .args(["--test", "--test-concurrency=1", "test/"])
         .current_dir(package_dir()))?;
     drop(pg);
+    // tradepay/testing under vitest's runner too (node:test runs it in test/testing.test.mjs).
+    run(Command::new(bin("vitest"))
+        .args(["run", "--root", "vitest"])
+        .env("CI", "1")
+        .current_dir(package_dir()))?;
 
     pack_and_install()
 }
@@ -190,6 +195,25 @@ fn pack_and_install() -> Result {
     run(Command::new("node")
         .arg("quickstart.mjs")
         .current_dir(&project))?;
+    fs::write(
+        project.join("testing.mjs"),
+        "import { withSandbox } from 'tradepay/testing';\n\
+         const n = await withSandbox(async ({ sandbox }) => (await sandbox.orders()).length);\n\
+         if (n !== 0) process.exit(1);\n\
+         console.log('tradepay/testing works');\n",
+    )?;
+    run(Command::new("node")
+        .arg("testing.mjs")
+        .current_dir(&project))?;
+    let command = project
+        .join("node_modules")
+        .join(".bin")
+        .join("tradepay-sandbox");
+    crate::sandbox_command::check("tradepay-sandbox (npm)", || {
+        let mut cmd = Command::new(&command);
+        cmd.current_dir(&project);
+        cmd
+    })?;
     println!(
         "packed tarball {} installs and runs in an empty project",
         tarball.display()

@@ -125,7 +125,9 @@ fn fresh_install() -> Result {
 /// The pytest plugin as a user meets it: a project directory with one test file and no
 /// conftest.py, the fixtures found through the `pytest11` entry point alone.
 fn pytest_plugin(python: &Path) -> Result {
-    run(in_venv(python, "python").args(crate::util::PIP_INSTALL).arg("pytest"))?;
+    run(in_venv(python, "python")
+        .args(crate::util::PIP_INSTALL)
+        .arg("pytest"))?;
     let project = target_dir().join("xtask").join("pytest-project");
     if project.exists() {
         std::fs::remove_dir_all(&project)?;
@@ -136,16 +138,33 @@ fn pytest_plugin(python: &Path) -> Result {
         project.join("test_shop.py"),
     )?;
     run(in_venv(python, "python")
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "test_shop.py"])
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "test_shop.py",
+        ])
         .current_dir(&project))?;
     let listing = crate::util::output(
         in_venv(python, "python")
-            .args(["-m", "pytest", "--fixtures", "-p", "no:cacheprovider", "test_shop.py"])
+            .args([
+                "-m",
+                "pytest",
+                "--fixtures",
+                "-p",
+                "no:cacheprovider",
+                "test_shop.py",
+            ])
             .current_dir(&project),
     )?;
     for (fixture, doc) in [
         ("tradepay_sandbox", "reset for this test"),
-        ("tradepay_client", "A ``tradepay.Client`` of ``tradepay_sandbox``"),
+        (
+            "tradepay_client",
+            "A ``tradepay.Client`` of ``tradepay_sandbox``",
+        ),
         ("tradepay_async_client", "A ``tradepay.AsyncClient``"),
     ] {
         let listed = listing

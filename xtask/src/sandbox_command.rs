@@ -45,20 +45,41 @@ pub fn check(what: &str, make: impl Fn() -> Command) -> Result {
     let stop = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
-    let status = child.wait()?;
+    let status = wait_bounded(&mut child)?;
     let first: serde_json::Value = serde_json::from_str(&line)
         .map_err(|e| format!("{what}'s first line is not JSON ({e}): {line:?}"))?;
     let url = first["url"].as_str().unwrap_or_default();
     if !url.starts_with("http://127.0.0.1:")
         || first["access_no"] != "acc_cli"
         || !first["secret"].is_string()
-        || !first["webhook_secret"].as_str().unwrap_or_default().starts_with("whsec_")
+        || !first["webhook_secret"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("whsec_")
     {
-        return Err(format!("{what}'s first line lacks url, access_no, secret or webhook_secret: {line}").into());
+        return Err(format!(
+            "{what}'s first line lacks url, access_no, secret or webhook_secret: {line}"
+        )
+        .into());
     }
     if !stop.is_ok_and(|s| s.success()) || !status.success() {
         return Err(format!("{what} did not stop cleanly on SIGTERM: {status}").into());
     }
     println!("{what}: --help, a bad flag and a start at {url} behave as the Rust binary");
     Ok(())
+}
+
+/// The exit status, or an error (and a killed child) after [`START_TIMEOUT`].
+fn wait_bounded(child: &mut std::process::Child) -> Result<std::process::ExitStatus> {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if start.elapsed() > START_TIMEOUT {
+            let _ = child.kill();
+            return Err(format!("no exit {START_TIMEOUT:?} after SIGTERM").into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

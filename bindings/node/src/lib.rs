@@ -21,5 +21,5 @@ mod webhooks;
 
 pub use client::{test_panic_async, test_panic_sync, NativeClient};
 pub use convert::redact;
-pub use sandbox::{start_sandbox, NativeSandbox};
-pub use webhooks::verify_webhook;
+pub use sandbox::{sandbox_cli, sandbox_cli_stop, start_sandbox, NativeSandbox};
+pub use webhooks::{sign_webhook, unreadable_request, verify_webhook};

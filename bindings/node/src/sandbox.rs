@@ -244,3 +244,34 @@ impl NativeSandbox {
         guarded(stop, false).await.map_err(napi_err)
     }
 }
+
+/// How `sandboxCliStop` reaches the running command: one per process, as the command is.
+static CLI_STOP: Mutex<Option<tokio::sync::oneshot::Sender<()>>> = Mutex::new(None);
+
+/// The `tradepay-sandbox` command of the npm package (`bin/tradepay-sandbox.js`): the Rust
+/// binary's flags and first JSON line, served on a thread of its own; resolves to the exit
+/// code once `sandboxCliStop` (which the script calls on SIGINT or SIGTERM) stops it.
+#[napi(js_name = "sandboxCli", ts_return_type = "Promise<number>")]
+pub fn sandbox_cli<'env>(env: &'env Env, args: Vec<String>) -> napi::Result<PromiseRaw<'env, u32>> {
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let (done, exit) = tokio::sync::oneshot::channel();
+    if let Ok(mut slot) = CLI_STOP.lock() {
+        *slot = Some(stop);
+    }
+    // A panic ends the thread and drops `done`: the command then exits with 1.
+    std::thread::spawn(move || {
+        let code = tradepay_sandbox::cli::run_until(&args, Some(stopped));
+        let _ = done.send(u32::from(code));
+    });
+    spawn(env, Ok(()), false, |()| async move {
+        Ok(exit.await.unwrap_or(1))
+    })
+}
+
+/// Stops the command `sandboxCli` started (nothing if none runs).
+#[napi(js_name = "sandboxCliStop")]
+pub fn sandbox_cli_stop() {
+    if let Some(stop) = CLI_STOP.lock().ok().and_then(|mut s| s.take()) {
+        let _ = stop.send(());
+    }
+}

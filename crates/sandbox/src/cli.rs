@@ -111,6 +111,13 @@ fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 /// Python console script and the npm `bin` all call this, so the flags and the first line
 /// are the same everywhere.
 pub fn run(args: &[String]) -> u8 {
+    run_until(args, None)
+}
+
+/// [`run`], stopped by `stop` (a send, or the sender dropped) instead of by signals: for a
+/// host that owns the process's signals itself, like Node, whose own SIGTERM handling would
+/// fight a second handler.
+pub fn run_until(args: &[String], stop: Option<tokio::sync::oneshot::Receiver<()>>) -> u8 {
     let config = match parse(args) {
         Ok(c) => c,
         Err(e) if e.is_empty() => {
@@ -141,12 +148,17 @@ pub fn run(args: &[String]) -> u8 {
                 return 1;
             }
         };
-        let stopped = match stop_signal() {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("tradepay-sandbox: cannot listen for signals: {e}");
-                return 1;
-            }
+        let stopped: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> = match stop {
+            Some(rx) => Box::pin(async move {
+                let _ = rx.await;
+            }),
+            None => match stop_signal() {
+                Ok(s) => Box::pin(s),
+                Err(e) => {
+                    eprintln!("tradepay-sandbox: cannot listen for signals: {e}");
+                    return 1;
+                }
+            },
         };
         let line = serde_json::json!({
             "url": sandbox.url(),

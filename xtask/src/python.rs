@@ -20,6 +20,7 @@ const TOOLS: &[&str] = &[
     "django>=5,<6",
     "fastapi>=0.115,<1",
     "uvicorn>=0.30,<1",
+    "django-stubs>=5,<6",
 ];
 const BENCH_TOOLS: &[&str] = &["requests", "httpx", "aiohttp"];
 
@@ -52,11 +53,16 @@ pub(crate) fn in_venv(python: &Path, program: &str) -> Command {
     cmd
 }
 
+/// The Python examples, the framework apps included, for `mypy --strict`.
 fn examples() -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("examples/python"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "py"))
-        .collect();
+    let mut files = Vec::new();
+    for dir in ["examples/python", "examples/python/frameworks"] {
+        files.extend(
+            std::fs::read_dir(root().join(dir))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "py")),
+        );
+    }
     files.sort();
     Ok(files)
 }

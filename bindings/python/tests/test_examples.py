@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -18,3 +20,18 @@ def test_quickstart_runs() -> None:
     assert out.returncode == 0, out.stderr
     assert "quickstart: done" in out.stdout
     assert "none charged twice: True" in out.stdout
+
+
+@pytest.mark.parametrize("app", ["flask_app", "fastapi_app", "django_app"])
+def test_framework_app_receives_and_verifies_real_webhooks(app: str) -> None:
+    # Each app serves its own webhook endpoint, pays against the sandbox with notify_url set
+    # to it, and checks the real delivery, a replayed duplicate and a forgery.
+    out = subprocess.run(
+        [sys.executable, f"{app}.py"],
+        cwd=ROOT / "examples" / "python" / "frameworks",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "dropped a duplicate, refused a forged delivery" in out.stdout, out.stdout

@@ -6,7 +6,6 @@ checks its own endpoint, served by the standard library's WSGI server).
 
 from __future__ import annotations
 
-import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -17,7 +16,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from shop import Server, WebhookInbox, demo
+from shop import Server, ThreadedServer, WebhookInbox, demo
 
 INBOX: list[WebhookInbox] = []
 
@@ -41,29 +40,17 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
-class DjangoServer:
-    def __init__(self, inbox: WebhookInbox) -> None:
-        INBOX[:] = [inbox]
-        if not settings.configured:
-            settings.configure(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["127.0.0.1"], DEBUG=False, SECRET_KEY="demo")
-            django.setup()
-        from django.core.wsgi import get_wsgi_application
-
-        self._server = make_server(
-            "127.0.0.1", 0, get_wsgi_application(), server_class=ThreadingWSGIServer, handler_class=QuietHandler
-        )
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join()
-        self._server.server_close()
-
-
 def serve(inbox: WebhookInbox) -> Server:
-    return DjangoServer(inbox)
+    INBOX[:] = [inbox]
+    if not settings.configured:
+        settings.configure(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["127.0.0.1"], DEBUG=False, SECRET_KEY="demo")
+        django.setup()
+    from django.core.wsgi import get_wsgi_application
+
+    wsgi = get_wsgi_application()
+    return ThreadedServer(
+        make_server("127.0.0.1", 0, wsgi, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+    )
 
 
 if __name__ == "__main__":

@@ -6,12 +6,10 @@ checks its own endpoint). In a real app, create ``WebhookInbox(os.environ["TRADE
 
 from __future__ import annotations
 
-import threading
-
 from flask import Flask, request
 from werkzeug.serving import make_server
 
-from shop import Server, WebhookInbox, demo
+from shop import Server, ThreadedServer, WebhookInbox, demo
 
 
 def create_app(inbox: WebhookInbox) -> Flask:
@@ -26,20 +24,8 @@ def create_app(inbox: WebhookInbox) -> Flask:
     return app
 
 
-class FlaskServer:
-    def __init__(self, inbox: WebhookInbox) -> None:
-        self._server = make_server("127.0.0.1", 0, create_app(inbox), threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join()
-
-
 def serve(inbox: WebhookInbox) -> Server:
-    return FlaskServer(inbox)
+    return ThreadedServer(make_server("127.0.0.1", 0, create_app(inbox), threaded=True))
 
 
 if __name__ == "__main__":

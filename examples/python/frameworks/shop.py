@@ -72,6 +72,31 @@ class Server(Protocol):
     def stop(self) -> None: ...
 
 
+class Serving(Protocol):
+    """What werkzeug's and wsgiref's servers share (socketserver's interface)."""
+
+    server_port: int
+
+    def serve_forever(self) -> None: ...
+    def shutdown(self) -> None: ...
+    def server_close(self) -> None: ...
+
+
+class ThreadedServer:
+    """A socketserver-style server run on a thread of its own, so the demo can pay meanwhile."""
+
+    def __init__(self, server: Serving) -> None:
+        self._server = server
+        self.url = f"http://127.0.0.1:{server.server_port}"
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
+        self._server.server_close()
+
+
 def post(url: str, body: bytes, headers: Dict[str, str]) -> int:
     request = urllib.request.Request(url, data=body, method="POST", headers={"content-type": "application/json", **headers})
     try:

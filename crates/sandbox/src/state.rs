@@ -100,12 +100,24 @@ pub(crate) struct State {
     order_seq: Vec<String>,
     refunds: HashMap<(String, String), Box<RefundRecord>>,
     refund_seq: Vec<(String, String)>,
-    tokens: HashMap<String, String>,
+    tokens: HashMap<String, Token>,
     nonces: HashMap<String, i64>,
     timers: BinaryHeap<Reverse<(i64, TimerKey)>>,
     pub deliveries: Vec<WebhookDelivery>,
     pub outbox: Vec<Outgoing>,
 }
+
+/// A `payment_token` a subscription issued.
+struct Token {
+    merchant_id: String,
+    /// Issued for the card whose renewals decline (`DECLINES_LATER`).
+    renewals_decline: bool,
+}
+
+/// The card whose first, subscribing payment succeeds and whose token then declines every
+/// renewal (as Stripe's 4000000000000341 does): for testing what a shop does with a
+/// subscription whose card stopped working.
+const DECLINES_LATER: &str = "4000000000000341";
 
 fn real_now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -363,11 +375,21 @@ impl State {
             if order.request.payment_mode == Some(PaymentMode::Subscription) {
                 let token = format!("tok_{}", random_hex(24));
                 order.trade.payment_token = Some(token.clone());
-                token_for = Some((token, order.request.merchant_id.clone()));
+                let number = order
+                    .request
+                    .payment_method_data
+                    .as_ref()
+                    .and_then(|d| d.card.as_ref())
+                    .map(|c| c.number.as_str());
+                let issued = Token {
+                    merchant_id: order.request.merchant_id.clone(),
+                    renewals_decline: number == Some(DECLINES_LATER),
+                };
+                token_for = Some((token, issued));
             }
         }
-        if let Some((token, merchant)) = token_for {
-            self.tokens.insert(token, merchant);
+        if let Some((token, issued)) = token_for {
+            self.tokens.insert(token, issued);
         }
         self.emit_trade(trade_id, EventType::TradeSucceeded);
     }
@@ -472,7 +494,8 @@ impl State {
         let recurring = req.payment_mode == Some(PaymentMode::RecurringPayment);
         if recurring {
             let token = req.payment_token.as_deref().unwrap_or("");
-            if self.tokens.get(token) != Some(&req.merchant_id) {
+            let owner = self.tokens.get(token).map(|t| t.merchant_id.as_str());
+            if owner != Some(req.merchant_id.as_str()) {
                 return Err(Failure::new(
                     code::TOKEN_INVALID,
                     "payment_token is invalid or revoked",
@@ -531,7 +554,18 @@ impl State {
         };
         let request = self.orders[&trade_id].request.clone();
         match method {
-            PaymentMethod::Card if recurring => self.succeed_order(&trade_id, now),
+            PaymentMethod::Card if recurring => {
+                let declines = request
+                    .payment_token
+                    .as_deref()
+                    .and_then(|t| self.tokens.get(t))
+                    .is_some_and(|t| t.renewals_decline);
+                if declines {
+                    self.fail_order(&trade_id, "card_declined", "Your card was declined.")
+                } else {
+                    self.succeed_order(&trade_id, now)
+                }
+            }
             PaymentMethod::Card => {
                 let number = request
                     .payment_method_data

@@ -422,6 +422,22 @@ async fn query_by_trade_id_and_order_id_must_agree() {
 }
 
 #[tokio::test]
+async fn a_card_that_declines_later_subscribes_but_its_renewals_fail() {
+    let sb = sandbox().await;
+    let c = TestClient::new(&sb);
+    let mut sub = card("o_sub_later", "4000000000000341");
+    sub["payment_mode"] = json!("subscription");
+    let (code, d) = c.ok("PAY", &sub).await;
+    assert_eq!((code.as_str(), s(&d, "status")), ("00000000", "SUCCESS"));
+    let token = s(&d, "payment_token").to_owned();
+    let renew = json!({"merchant_id": "m_1", "order_id": "o_renew_later", "amount": "10.00", "currency": "USD",
+        "payment_method": "card", "payment_mode": "recurring_payment", "payment_token": token});
+    let (_, d) = c.ok("PAY", &renew).await;
+    assert_eq!(s(&d, "status"), "FAILED");
+    assert_eq!(d["last_payment_error"]["code"], "card_declined");
+}
+
+#[tokio::test]
 async fn subscription_token_pays_renewals() {
     let sb = sandbox().await;
     let c = TestClient::new(&sb);

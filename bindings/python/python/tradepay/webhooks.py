@@ -9,17 +9,17 @@ from ._native import Event
 
 __all__ = ["verify", "sign", "Event", "Body", "Headers", "Secret"]
 
-#: The raw request body: exactly the bytes received.
 Body = Union[bytes, bytearray, memoryview, str]
-#: Any mapping of header names to values, or (name, value) pairs; str or bytes.
+"""The raw request body: exactly the bytes received (a ``str`` is taken as UTF-8)."""
 Headers = Union[
     Mapping[str, str],
     Mapping[bytes, bytes],
     Iterable[Tuple[str, str]],
     Iterable[Tuple[bytes, bytes]],
 ]
-#: One ``whsec_...`` secret, or several during a rotation.
+"""Any mapping of header names to values, or (name, value) pairs; str or bytes."""
 Secret = Union[str, Sequence[str]]
+"""One ``whsec_...`` secret, or several during a rotation."""
 
 
 def verify(

@@ -70,15 +70,18 @@ pub fn npm() -> Command {
     c
 }
 
-/// `npm install` in bindings/node when node_modules is missing or older than the lock file.
-/// Not `npm ci`: npm leaves other platforms' optional packages of @napi-rs/cli out of the
-/// lock file and `npm ci` then refuses it as out of sync; `npm install` follows the same
-/// lock file and leaves it unchanged.
+/// `npm install` in bindings/node (and in the framework examples) when node_modules is
+/// missing or older than the lock file. Not `npm ci`: npm leaves other platforms' optional
+/// packages of @napi-rs/cli out of the lock file and `npm ci` then refuses it as out of sync;
+/// `npm install` follows the same lock file and leaves it unchanged.
 pub fn npm_install() -> Result {
     if !crate::util::have("node") || !crate::util::have("npm") {
         return Err("node and npm are needed for the Node suite (Node 18 or newer)".into());
     }
-    let dir = package_dir();
+    install_if_stale(&package_dir())
+}
+
+fn install_if_stale(dir: &Path) -> Result {
     let marker = dir.join("node_modules").join(".package-lock.json");
     let fresh = match (
         fs::metadata(&marker),
@@ -88,7 +91,7 @@ pub fn npm_install() -> Result {
         _ => false,
     };
     if !fresh {
-        run(npm().arg("install").current_dir(&dir))?;
+        run(npm().arg("install").current_dir(dir))?;
     }
     Ok(())
 }
@@ -125,6 +128,8 @@ pub fn test() -> Result {
     npm_install()?;
     build_addon(false)?;
     link_examples()?;
+    // Express and Fastify for examples/node/frameworks, which the suite runs.
+    install_if_stale(&examples_dir().join("frameworks"))?;
 
     // Types: every public name is typed, checked on the TypeScript example.
     run(Command::new(bin("tsc"))

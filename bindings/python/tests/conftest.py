@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import signal
 import uuid
 from typing import Iterator
 
@@ -15,6 +16,16 @@ CARD_OK = {"card": {"number": "4242424242424242", "exp_month": "12", "exp_year":
 CARD_DECLINED = {"card": {"number": "4000000000000002", "exp_month": "12", "exp_year": "2030", "cvc": "123"}}
 CARD_3DS = {"card": {"number": "4000000000003220", "exp_month": "12", "exp_year": "2030", "cvc": "123"}}
 RETURN_URL = "https://shop.example/back"
+
+
+# A shell starts a background job (`cmd &` without job control, as CI runners often do) with
+# SIGINT ignored, and Python then installs no KeyboardInterrupt handler: the Ctrl-C tests
+# would see nothing. Restore what a program run from a terminal has.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# The same for the programs the tests start.
+RESTORE_CTRL_C = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
 
 
 def new_id(prefix: str = "o") -> str:

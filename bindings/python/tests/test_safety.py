@@ -18,7 +18,7 @@ import pytest
 
 import tradepay
 from tradepay import _native
-from conftest import make_async, new_id
+from conftest import RESTORE_CTRL_C, make_async, new_id
 
 HOOKS = hasattr(_native.Client, "_test_panic")
 needs_hooks = pytest.mark.skipif(
@@ -308,7 +308,7 @@ def test_a_ctrl_c_that_ends_the_program_still_reverses_its_micropay(sandbox: tra
     # gateway for a second, so a process that exited at once would take it down unfinished.
     sandbox.set_faults([{"kind": "delay", "trans_type": "REVERSAL", "delay_ms": 1000, "count": 1}])
     order_id = new_id()
-    script = f"""
+    script = RESTORE_CTRL_C + f"""
 import _thread, threading, tradepay
 c = tradepay.Client(base_url={sandbox.url!r}, access_no={sandbox.access_no!r}, secret={sandbox.secret!r})
 threading.Timer(0.8, _thread.interrupt_main).start()

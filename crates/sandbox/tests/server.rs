@@ -273,6 +273,11 @@ async fn next_action_page_approves_and_redirects() {
     for needle in ["shop_42", "12.34", "EUR", "Approve", "Fail"] {
         assert!(html.contains(needle), "{needle} in {html}");
     }
+    // The customer (and a tester with several tabs open) sees which order this is.
+    assert!(
+        html.contains(r#"<dd id="order">o_page</dd>"#),
+        "order id in {html}"
+    );
     let raw = c
         .post_raw(&path, b"action=approve".to_vec(), None)
         .await

@@ -63,35 +63,47 @@ function call(fn) {
 class Client {
   #native;
   constructor(options) {
+    // withOptions hands over a native client made from this one's.
+    if (options instanceof native.NativeClient) {
+      this.#native = options;
+      return;
+    }
     try {
       this.#native = new native.NativeClient(options);
     } catch (err) {
       throw toError(err);
     }
   }
-  pay(request) {
-    return call(() => this.#native.call('pay', request));
+  withOptions(options) {
+    try {
+      return new Client(this.#native.withOptions(options));
+    } catch (err) {
+      throw toError(err);
+    }
   }
-  query(request) {
-    return call(() => this.#native.call('query', request));
+  pay(request, options) {
+    return call(() => this.#native.call('pay', request, options));
   }
-  refund(request) {
-    return call(() => this.#native.call('refund', request));
+  query(request, options) {
+    return call(() => this.#native.call('query', request, options));
   }
-  refundQuery(request) {
-    return call(() => this.#native.call('refundQuery', request));
+  refund(request, options) {
+    return call(() => this.#native.call('refund', request, options));
   }
-  reverse(request) {
-    return call(() => this.#native.call('reverse', request));
+  refundQuery(request, options) {
+    return call(() => this.#native.call('refundQuery', request, options));
   }
-  closeOrder(request) {
-    return call(() => this.#native.call('closeOrder', request));
+  reverse(request, options) {
+    return call(() => this.#native.call('reverse', request, options));
   }
-  waitFinal(request) {
-    return call(() => this.#native.call('waitFinal', request));
+  closeOrder(request, options) {
+    return call(() => this.#native.call('closeOrder', request, options));
   }
-  micropay(request) {
-    return call(() => this.#native.call('micropay', request));
+  waitFinal(request, options) {
+    return call(() => this.#native.call('waitFinal', request, options));
+  }
+  micropay(request, options) {
+    return call(() => this.#native.call('micropay', request, options));
   }
   inDoubt() {
     return call(() => this.#native.call('inDoubt', {}));

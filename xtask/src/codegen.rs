@@ -473,8 +473,62 @@ fn python_stub() -> Result<String> {
             Some(models.join("\n"))
         }
         "client_options" => Some(python_client_new()),
+        "with_options" => Some(python_with_options()),
         other => operation(other).map(python_params),
     })
+}
+
+/// The options a call may override (`describe::PER_CALL_OPTIONS`), as described.
+fn per_call_options() -> impl Iterator<Item = &'static describe::OptionDesc> {
+    describe::CLIENT_OPTIONS
+        .iter()
+        .filter(|o| describe::PER_CALL_OPTIONS.contains(&o.python))
+}
+
+/// `with_options`: the per-call options, each defaulting to the client's own.
+fn python_with_options() -> String {
+    let mut out = String::from(
+        "    def with_options(
+        self,
+        *,
+",
+    );
+    for o in per_call_options() {
+        let ty = match o.ty {
+            OptionType::Count => "int",
+            OptionType::Duration => "float",
+            OptionType::Str => "str",
+            OptionType::Bool => "bool",
+        };
+        let _ = writeln!(out, "        {}: Optional[{ty}] = None,", o.python);
+    }
+    out.push_str(
+        "    ) -> Self: ...
+",
+    );
+    out
+}
+
+/// `CallOptions`: what `withOptions` and a call's last argument may override.
+fn ts_call_options() -> String {
+    let mut out = String::from(
+        "/** What {@link Client.withOptions} and a call's last argument override; each defaults to the client's own. */\nexport interface CallOptions {\n",
+    );
+    for o in per_call_options() {
+        let unit = if o.ty == OptionType::Duration {
+            " In milliseconds."
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  /** {}{unit} */\n  {}?: number;",
+            js_doc(o.doc),
+            o.node
+        );
+    }
+    out.push_str("}\n\n");
+    out
 }
 
 /// `Client.__new__`: keyword-only options with the core's defaults.
@@ -640,6 +694,7 @@ export declare class TradepayError extends Error {
 fn typescript() -> Result<String> {
     fill("index.d.ts", "//", |part| match part {
         "client_options" => Some(ts_client_options()),
+        "call_options" => Some(ts_call_options()),
         other if operation(other).is_some() => operation(other).map(ts_params),
         "enums" => {
             let mut out = String::new();

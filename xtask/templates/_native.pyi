@@ -86,6 +86,7 @@ class Recovery(TypedDict):
 @final
 class Client:
 # @generated client_options
+# @generated with_options
     def pay(
         self,
         *,
@@ -144,6 +145,7 @@ class Client:
 @final
 class AsyncClient:
 # @generated client_options
+# @generated with_options
     def pay(
         self,
         *,

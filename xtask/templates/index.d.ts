@@ -14,6 +14,7 @@ export type Open<T extends string> = T | (string & {});
 export type AmountString = string;
 
 // @generated client_options
+// @generated call_options
 /** A card's data, for `payment_method` `card`. */
 export interface CardData {
   /** The card number, digits. */
@@ -90,22 +91,29 @@ export interface MicropayParams {
 export declare class Client {
   /** @throws {ValidationError} on bad options (nothing is sent). */
   constructor(options: ClientOptions);
+  /**
+   * A client for some calls with another `timeoutMs`, `maxRetries` or `deadlineMs`: the same
+   * connection pool, credentials and journal; this client is unchanged. Closing either
+   * closes both. (Each method also takes these options as its last argument.)
+   * @throws {ValidationError} on a bad or unknown option.
+   */
+  withOptions(options: CallOptions): Client;
   /** PAY: creates a payment, or answers again for an `order_id` already paid with the same fields. */
-  pay(params: PayParams): Promise<Trade>;
+  pay(params: PayParams, options?: CallOptions): Promise<Trade>;
   /** QUERY: reads an order. */
-  query(params: OrderParams): Promise<Trade>;
+  query(params: OrderParams, options?: CallOptions): Promise<Trade>;
   /** REFUND: gives money back on a SUCCESS order; idempotent by `refund_id`. */
-  refund(params: RefundParams): Promise<Refund>;
+  refund(params: RefundParams, options?: CallOptions): Promise<Refund>;
   /** REFUND_QUERY: reads a refund. */
-  refundQuery(params: RefundQueryParams): Promise<Refund>;
+  refundQuery(params: RefundQueryParams, options?: CallOptions): Promise<Refund>;
   /** REVERSAL: cancels the payment whatever its state; resolves with the CLOSED order. */
-  reverse(params: OrderParams): Promise<Trade>;
+  reverse(params: OrderParams, options?: CallOptions): Promise<Trade>;
   /** CLOSE: closes a PENDING order. */
-  closeOrder(params: OrderParams): Promise<Trade>;
+  closeOrder(params: OrderParams, options?: CallOptions): Promise<Trade>;
   /** Polls QUERY until SUCCESS, FAILED or CLOSED; rejects with TimeoutError (`.trade` = last seen) at `timeoutMs`. */
-  waitFinal(params: WaitFinalParams): Promise<Trade>;
+  waitFinal(params: WaitFinalParams, options?: CallOptions): Promise<Trade>;
   /** Pays, queries until final, reverses at `deadlineMs`; rejects only if even the reversal is unconfirmed. */
-  micropay(params: MicropayParams): Promise<Trade>;
+  micropay(params: MicropayParams, options?: CallOptions): Promise<Trade>;
   /** The journal's operations whose outcome is not known, from every process sharing it. */
   inDoubt(): Promise<JournalEntry[]>;
   /** Settles the journal's operations in doubt the protocol's way; never pays again. */

@@ -3,7 +3,7 @@
 //! napi's tokio runtime (never on the JS thread) and converts the result. A method never throws: every failure, bad
 //! arguments and panics included, rejects its Promise.
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use napi::bindgen_prelude::{PromiseRaw, Unknown};
 use napi::Env;
@@ -11,7 +11,7 @@ use napi_derive::napi;
 use serde_json::Value;
 use tradepay_transport::call::duration_option;
 use tradepay_transport::options::{self, Spelling};
-use tradepay_transport::{Answer, Call, Client};
+use tradepay_transport::{Answer, Call, CallOptions, Client};
 
 use crate::convert::to_js;
 use crate::failure::{napi_err, spawn, sync_guard, Failure};
@@ -23,18 +23,42 @@ type Reply<'env> = napi::Result<PromiseRaw<'env, Value>>;
 /// The native client; `index.js` wraps it as `Client`.
 #[napi]
 pub struct NativeClient {
-    // `close()` drops the pool; requests already running keep their own handle.
-    inner: RwLock<Option<Client>>,
+    // `close()` drops the pool; requests already running keep their own handle. Shared
+    // with the clients `withOptions` made, which close with it.
+    inner: Arc<RwLock<Option<Client>>>,
+    overrides: CallOptions,
 }
 
 impl NativeClient {
-    fn client(&self) -> Result<Client, Failure> {
-        self.inner
+    /// The client a call uses: the shared one, with this one's and the call's overrides.
+    fn client(&self, call: &CallOptions) -> Result<Client, Failure> {
+        let client = self
+            .inner
             .read()
             .ok()
             .and_then(|c| c.clone())
-            .ok_or_else(|| Failure::from(tradepay_transport::Error::client_closed()))
+            .ok_or_else(|| Failure::from(tradepay_transport::Error::client_closed()))?;
+        let overrides = self.overrides.then(call);
+        if overrides == CallOptions::default() {
+            return Ok(client);
+        }
+        Ok(client.with_options(&overrides)?)
     }
+}
+
+/// Per-call options (`{ timeoutMs, maxRetries, deadlineMs }`) read by the core's reader.
+fn call_options(given: Option<&Unknown<'_>>, what: &str) -> Result<CallOptions, Failure> {
+    let durations: Vec<&str> = options::per_call()
+        .filter(|o| o.ty == tradepay_types::describe::OptionType::Duration)
+        .map(|o| Spelling::Node.name(o))
+        .collect();
+    let (map, nums) = js::request(given, what, &durations)?;
+    let numbers: Vec<(String, f64)> = durations
+        .iter()
+        .zip(nums)
+        .filter_map(|(k, n)| n.map(|n| ((*k).to_owned(), n)))
+        .collect();
+    Ok(options::call_options(&map, &numbers, Spelling::Node)?)
 }
 
 #[napi]
@@ -58,8 +82,23 @@ impl NativeClient {
         };
         let client = sync_guard(build).map_err(napi_err)?;
         Ok(NativeClient {
-            inner: RwLock::new(Some(client)),
+            inner: Arc::new(RwLock::new(Some(client))),
+            overrides: CallOptions::default(),
         })
+    }
+
+    /// A client on the same pool with `options` (`timeoutMs`, `maxRetries`, `deadlineMs`)
+    /// on top of this one's; throws a ValidationError for a bad or unknown option.
+    #[napi(catch_unwind)]
+    pub fn with_options(&self, options: Option<Unknown<'_>>) -> napi::Result<NativeClient> {
+        sync_guard(|| {
+            let given = call_options(options.as_ref(), "withOptions()")?;
+            Ok(NativeClient {
+                inner: Arc::clone(&self.inner),
+                overrides: self.overrides.then(&given),
+            })
+        })
+        .map_err(napi_err)
     }
 
     /// One call of the method `method` (the Node name: `pay`, `waitFinal`, …), read by the
@@ -70,6 +109,7 @@ impl NativeClient {
         env: &'env Env,
         method: String,
         req: Option<Unknown<'env>>,
+        options: Option<Unknown<'env>>,
     ) -> Reply<'env> {
         let prepared = sync_guard(|| {
             let durations: Vec<&str> = duration_option(&method, Spelling::Node)
@@ -78,7 +118,14 @@ impl NativeClient {
             let (map, numbers) = js::request(req.as_ref(), &method, &durations)?;
             let given = numbers.first().copied().flatten();
             let call = Call::read(&method, map, given, Spelling::Node)?;
-            Ok((self.client()?, call))
+            // `undefined` (no last argument) is the client's own options.
+            let overrides = match options.as_ref() {
+                Some(o) if js::kind(js::Js::new(o)) != "undefined" => {
+                    call_options(Some(o), &format!("{method}()'s last argument"))?
+                }
+                _ => CallOptions::default(),
+            };
+            Ok((self.client(&overrides)?, call))
         });
         spawn(env, prepared, true, |(client, call)| async move {
             match client.run_call(call).await? {

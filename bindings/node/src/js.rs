@@ -321,10 +321,12 @@ pub fn request(
     durations: &[&str],
 ) -> Result<Request, Failure> {
     let not_object = || {
-        let example = if what == "new Client()" {
-            "an options object, like { baseUrl, accessNo, secret }"
-        } else {
-            "an object of wire fields, like { merchant_id: 'm_1', order_id: 'o_1' }"
+        let example = match what {
+            "new Client()" => "an options object, like { baseUrl, accessNo, secret }",
+            w if w == "withOptions()" || w.ends_with("last argument") => {
+                "an options object, like { timeoutMs: 2000, maxRetries: 0 }"
+            }
+            _ => "an object of wire fields, like { merchant_id: 'm_1', order_id: 'o_1' }",
         };
         Failure::validation(None, format!("{what} takes {example}"))
     };

@@ -55,3 +55,16 @@ for (const c of cases.filter((c) => c.client?.node)) {
     assert.deepEqual(shown(error), expected);
   });
 }
+
+for (const c of cases.filter((c) => c.with_options)) {
+  test(c.name, () => {
+    let error;
+    try {
+      offline.withOptions(c.with_options.node);
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error, 'withOptions accepted it');
+    assert.deepEqual(shown(error), c.error.node);
+  });
+}

@@ -19,6 +19,33 @@ use crate::errors::{self, ErrorInfo};
 use crate::models::{json_to_py, quote, PyRefund, PyTrade};
 use crate::runtime::{self, TradepayRuntime};
 
+/// Options as JSON, and the durations among them as raw numbers.
+type ReadOptions = (
+    serde_json::Map<String, serde_json::Value>,
+    Vec<(String, f64)>,
+);
+
+/// Keyword options as the core reads them: the durations as raw numbers (JSON has no NaN),
+/// the rest as JSON.
+fn options_of(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<ReadOptions> {
+    let rest = PyDict::new(py);
+    let mut numbers = Vec::new();
+    if let Some(options) = options {
+        for (key, value) in options.iter() {
+            let name: String = key.extract()?;
+            let is_number = !value.is_instance_of::<pyo3::types::PyBool>()
+                && (value.is_instance_of::<pyo3::types::PyFloat>()
+                    || value.is_instance_of::<pyo3::types::PyInt>());
+            if is_number && options::duration_names(Spelling::Python).any(|d| d == name) {
+                numbers.push((name, value.extract::<f64>()?));
+            } else {
+                rest.set_item(key, value)?;
+            }
+        }
+    }
+    Ok((convert::params(Some(&rest))?, numbers))
+}
+
 /// The options a client was made with, kept so that a forked child can build its own.
 #[derive(Clone)]
 struct Config {
@@ -31,22 +58,7 @@ impl Config {
     /// Reads the keyword arguments with the core's table of options (names, types,
     /// defaults, messages). Durations are taken as raw numbers first, since JSON has no NaN.
     fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Config> {
-        let rest = PyDict::new(py);
-        let mut numbers = Vec::new();
-        if let Some(options) = options {
-            for (key, value) in options.iter() {
-                let name: String = key.extract()?;
-                let is_number = !value.is_instance_of::<pyo3::types::PyBool>()
-                    && (value.is_instance_of::<pyo3::types::PyFloat>()
-                        || value.is_instance_of::<pyo3::types::PyInt>());
-                if is_number && options::duration_names(Spelling::Python).any(|d| d == name) {
-                    numbers.push((name, value.extract::<f64>()?));
-                } else {
-                    rest.set_item(key, value)?;
-                }
-            }
-        }
-        let map = convert::params(Some(&rest))?;
+        let (map, numbers) = options_of(py, options)?;
         let text = |k: &str| {
             map.get(k)
                 .and_then(|v| v.as_str())
@@ -150,6 +162,55 @@ impl Core {
     }
 }
 
+/// What a Python client object holds: the shared core, and the overrides of a client made
+/// by `with_options` (none for one made by the constructor).
+struct Handle {
+    core: Arc<Core>,
+    overrides: transport::CallOptions,
+}
+
+impl std::ops::Deref for Handle {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+impl Handle {
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Handle> {
+        Ok(Handle {
+            core: Arc::new(Core::new(py, options)?),
+            overrides: transport::CallOptions::default(),
+        })
+    }
+
+    /// The client a call uses: this process's, with the overrides.
+    fn client(&self, py: Python<'_>) -> PyResult<transport::Client> {
+        let client = self.core.client(py)?;
+        if self.overrides == transport::CallOptions::default() {
+            return Ok(client);
+        }
+        client
+            .with_options(&self.overrides)
+            .map_err(|e| errors::raise(py, &e))
+    }
+
+    /// A handle on the same core with `options` on top of this one's overrides.
+    fn with_options(
+        &self,
+        py: Python<'_>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Handle> {
+        let (map, numbers) = options_of(py, options)?;
+        let given = options::call_options(&map, &numbers, Spelling::Python)
+            .map_err(|e| errors::raise(py, &e))?;
+        Ok(Handle {
+            core: Arc::clone(&self.core),
+            overrides: self.overrides.then(&given),
+        })
+    }
+}
+
 /// One call, its arguments already read by the core.
 enum Call {
     Core(transport::Call),
@@ -235,7 +296,7 @@ async fn execute(client: transport::Client, call: Call) -> Result<Output, transp
 /// How often a blocking call looks for Ctrl-C (signal handlers run only with the GIL).
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
-fn run_blocking(py: Python<'_>, core: &Core, call: Call) -> PyResult<Output> {
+fn run_blocking(py: Python<'_>, core: &Handle, call: Call) -> PyResult<Output> {
     let client = core.client(py)?;
     let runtime = runtime::get();
     // The call runs as a task of the runtime rather than on this thread: there it shares a
@@ -277,7 +338,7 @@ fn run_blocking(py: Python<'_>, core: &Core, call: Call) -> PyResult<Output> {
     }
 }
 
-fn run_async<'py>(py: Python<'py>, core: &Core, call: Call) -> PyResult<Bound<'py, PyAny>> {
+fn run_async<'py>(py: Python<'py>, core: &Handle, call: Call) -> PyResult<Bound<'py, PyAny>> {
     let client = core.client(py)?;
     // Wrapped so that a panic in the call still completes the asyncio future (an abandoned
     // future would make `await` hang forever).
@@ -320,7 +381,15 @@ macro_rules! client_methods {
             #[new]
             #[pyo3(signature = (**options))]
             fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-                errors::guard(py, false, || Ok($ty { core: Core::new(py, options)? }))
+                errors::guard(py, false, || Ok($ty { core: Handle::new(py, options)? }))
+            }
+
+            /// A client for some calls with another `timeout`, `max_retries` or
+            /// `deadline` (seconds): the same connection pool, credentials and journal;
+            /// this client is unchanged. Closing either closes both.
+            #[pyo3(signature = (**options))]
+            fn with_options(&self, py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+                errors::guard(py, false, || Ok($ty { core: self.core.with_options(py, options)? }))
             }
 
             /// Creates a payment (PAY). Idempotent by `order_id`.
@@ -456,21 +525,21 @@ macro_rules! client_methods {
 /// waits for the gateway.
 #[pyclass(module = "tradepay", name = "Client", frozen)]
 pub struct Client {
-    core: Core,
+    core: Handle,
 }
 
 /// An asyncio client: every method returns an awaitable; cancelling the task cancels the
 /// request.
 #[pyclass(module = "tradepay", name = "AsyncClient", frozen)]
 pub struct AsyncClient {
-    core: Core,
+    core: Handle,
 }
 
-fn blocking(py: Python<'_>, core: &Core, call: Call) -> PyResult<Output> {
+fn blocking(py: Python<'_>, core: &Handle, call: Call) -> PyResult<Output> {
     run_blocking(py, core, call)
 }
 
-fn awaitable<'py>(py: Python<'py>, core: &Core, call: Call) -> PyResult<Bound<'py, PyAny>> {
+fn awaitable<'py>(py: Python<'py>, core: &Handle, call: Call) -> PyResult<Bound<'py, PyAny>> {
     run_async(py, core, call)
 }
 

@@ -14,6 +14,7 @@ from conftest import VECTORS
 CASES = json.loads((VECTORS / "api_errors.json").read_text(encoding="utf-8"))["cases"]
 METHOD_CASES = [c for c in CASES if "method" in c]
 CLIENT_CASES = [c for c in CASES if "client" in c and "python" in c["client"]]
+WITH_OPTIONS_CASES = [c for c in CASES if "with_options" in c]
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +54,10 @@ def test_bad_client_options_raise_the_shared_error(case: dict[str, Any]) -> None
     with pytest.raises(Exception) as info:
         tradepay.Client(**case["client"]["python"]).close()
     assert shown(info.value) == expected
+
+
+@pytest.mark.parametrize("case", WITH_OPTIONS_CASES, ids=lambda c: c["name"])
+def test_bad_call_options_raise_the_shared_error(offline: tradepay.Client, case: dict[str, Any]) -> None:
+    with pytest.raises(Exception) as info:
+        offline.with_options(**case["with_options"]["python"])
+    assert shown(info.value) == case["error"]["python"]

@@ -12,7 +12,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use tradepay_types::{Secret, Stamp, StampSource};
 
-use crate::client::{Client, Config};
+use crate::client::{Client, Config, Policy};
 use crate::error::Error;
 use crate::journal::{Journal, JournalHandle, DEFAULT_REPLAY_WINDOW};
 
@@ -306,20 +306,24 @@ impl ClientBuilder {
             .pool_max_idle_per_host(self.pool_max_idle_per_host)
             .build(connector);
 
-        Ok(Client::from_config(Config {
-            http,
-            endpoint,
-            access_no,
-            secret,
-            max_retries: self.max_retries,
-            timeout: self.timeout,
-            deadline: self.deadline,
-            user_agent,
-            stamps: self.stamps.unwrap_or_else(|| Arc::new(FastStamps)),
-            backoff: self.backoff,
-            max_backoff: self.max_backoff.max(self.backoff),
-            journal,
-        }))
+        Ok(Client::from_config(
+            Config {
+                http,
+                endpoint,
+                access_no,
+                secret,
+                user_agent,
+                stamps: self.stamps.unwrap_or_else(|| Arc::new(FastStamps)),
+                backoff: self.backoff,
+                max_backoff: self.max_backoff.max(self.backoff),
+                journal,
+            },
+            Policy {
+                max_retries: self.max_retries,
+                timeout: self.timeout,
+                deadline: self.deadline,
+            },
+        ))
     }
 }
 

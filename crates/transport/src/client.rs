@@ -48,9 +48,6 @@ pub(crate) struct Config {
     pub endpoint: Uri,
     pub access_no: String,
     pub secret: Secret,
-    pub max_retries: u32,
-    pub timeout: Duration,
-    pub deadline: Option<Duration>,
     pub user_agent: HeaderValue,
     pub stamps: Arc<dyn StampSource>,
     pub backoff: Duration,
@@ -58,10 +55,20 @@ pub(crate) struct Config {
     pub journal: Option<Arc<JournalHandle>>,
 }
 
+/// What a call may take: the part of the configuration that
+/// [`Client::with_options`] overrides, held beside the shared rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Policy {
+    pub max_retries: u32,
+    pub timeout: Duration,
+    pub deadline: Option<Duration>,
+}
+
 /// The gateway client. Cloning is cheap: clones share one connection pool and configuration.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Config>,
+    pub(crate) policy: Policy,
 }
 
 impl std::fmt::Debug for Client {
@@ -69,9 +76,9 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("endpoint", &self.inner.endpoint.to_string())
             .field("access_no", &self.inner.access_no)
-            .field("max_retries", &self.inner.max_retries)
-            .field("timeout", &self.inner.timeout)
-            .field("deadline", &self.inner.deadline)
+            .field("max_retries", &self.policy.max_retries)
+            .field("timeout", &self.policy.timeout)
+            .field("deadline", &self.policy.deadline)
             .finish_non_exhaustive()
     }
 }
@@ -97,10 +104,17 @@ impl Client {
         ClientBuilder::default()
     }
 
-    pub(crate) fn from_config(config: Config) -> Client {
+    pub(crate) fn from_config(config: Config, policy: Policy) -> Client {
         Client {
             inner: Arc::new(config),
+            policy,
         }
+    }
+
+    /// True when both share one connection pool and configuration (a clone, or a client
+    /// made by [`Client::with_options`]).
+    pub fn shares_pool_with(&self, other: &Client) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     /// The URL requests are sent to (`{base_url}/v1/gateway`).
@@ -115,7 +129,17 @@ impl Client {
 
     /// The per-attempt timeout.
     pub fn timeout(&self) -> Duration {
-        self.inner.timeout
+        self.policy.timeout
+    }
+
+    /// How many times a failed attempt is retried.
+    pub fn max_retries(&self) -> u32 {
+        self.policy.max_retries
+    }
+
+    /// The bound of each call, retries included, if any.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.policy.deadline
     }
 
     /// PAY. `txn_time` is filled with the current time when absent, once for every retry.
@@ -166,7 +190,7 @@ impl Client {
         // The deadline was checked at build() (at most a day), so the sum cannot overflow;
         // `checked_add` keeps that true whatever the clock says.
         let until = self
-            .inner
+            .policy
             .deadline
             .and_then(|d| Instant::now().checked_add(d));
         self.execute_until(op, until).await
@@ -176,7 +200,7 @@ impl Client {
     /// the client's own per-call deadline if that comes first.
     pub(crate) fn call_until(&self, flow_until: Instant) -> Instant {
         match self
-            .inner
+            .policy
             .deadline
             .and_then(|d| Instant::now().checked_add(d))
         {
@@ -263,10 +287,11 @@ impl Client {
         let mut maybe_processed = false;
         loop {
             let budget = match until {
-                Some(until) => cfg
+                Some(until) => self
+                    .policy
                     .timeout
                     .min(until.saturating_duration_since(Instant::now())),
-                None => cfg.timeout,
+                None => self.policy.timeout,
             };
             if budget.is_zero() {
                 return Err(
@@ -329,7 +354,7 @@ impl Client {
                 let unknown = e.is_outcome_unknown() || maybe_processed;
                 e.with_attempts(attempt).with_outcome_unknown(unknown)
             };
-            if !failure.error.is_retryable() || attempt > cfg.max_retries {
+            if !failure.error.is_retryable() || attempt > self.policy.max_retries {
                 return Err(finish(failure.error));
             }
             let mut delay = self.backoff(attempt);

@@ -7,6 +7,7 @@
 
 mod builder;
 pub mod call;
+mod call_options;
 mod client;
 mod error;
 mod flows;
@@ -19,6 +20,7 @@ pub use builder::{
     DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MAX_RETRIES,
 };
 pub use call::{Answer, Call};
+pub use call_options::CallOptions;
 pub use client::{Client, MAX_RESPONSE_BYTES};
 pub use error::{Error, ErrorKind};
 pub use flows::{background_reversals, BACKGROUND_REVERSAL_BUDGET, MICROPAY_REVERSAL_BUDGET};

@@ -3,10 +3,11 @@
 //! messages of every option are the same in each binding, and no binding holds its own.
 
 use serde_json::{Map, Value};
-use tradepay_types::describe::{OptionDesc, OptionType, CLIENT_OPTIONS};
+use tradepay_types::describe::{OptionDesc, OptionType, CLIENT_OPTIONS, PER_CALL_OPTIONS};
 use tradepay_types::{duration, suggest};
 
 use crate::builder::ClientBuilder;
+use crate::call_options::CallOptions;
 use crate::client::Client;
 use crate::error::Error;
 
@@ -121,15 +122,55 @@ pub fn client_builder(
     Ok(builder)
 }
 
+/// The options that may be given for some calls ([`PER_CALL_OPTIONS`]), as described.
+pub fn per_call() -> impl Iterator<Item = &'static OptionDesc> {
+    CLIENT_OPTIONS
+        .iter()
+        .filter(|o| PER_CALL_OPTIONS.contains(&o.python))
+}
+
+/// The [`CallOptions`] that `options` describe (`with_options(timeout=2)`, a Node call's
+/// `{ timeoutMs: 2000 }`), read and checked as [`client_builder`] reads the client's own:
+/// the same types, ranges and messages, in the names of `spelling`. Any other key is
+/// refused with the name probably meant.
+pub fn call_options(
+    options: &Map<String, Value>,
+    numbers: &[(String, f64)],
+    spelling: Spelling,
+) -> Result<CallOptions, Error> {
+    let names: Vec<&str> = per_call().map(|o| spelling.name(o)).collect();
+    let keys = options.keys().chain(numbers.iter().map(|(k, _)| k));
+    suggest::check_options(keys.map(String::as_str), &names)?;
+    let mut out = CallOptions::default();
+    for option in per_call() {
+        let name = spelling.name(option);
+        let number = numbers.iter().find(|(k, _)| k == name).map(|(_, n)| *n);
+        let value = options.get(name).unwrap_or(&Value::Null);
+        if value.is_null() && number.is_none() {
+            continue;
+        }
+        match (option.python, read(option, name, value, number, spelling)?) {
+            ("timeout", Given::Duration(d)) => out.timeout = Some(d),
+            ("max_retries", Given::Count(n)) => out.max_retries = Some(n),
+            ("deadline", Given::Duration(d)) => out.deadline = Some(d),
+            (other, _) => unreachable!("per-call option {other} is described but not read"),
+        }
+    }
+    out.check().map_err(|e| in_spelling(e, spelling))?;
+    Ok(out)
+}
+
+fn in_spelling(e: Error, spelling: Spelling) -> Error {
+    match CLIENT_OPTIONS.iter().find(|o| e.field() == Some(o.python)) {
+        Some(option) => e.rename_field(spelling.name(option)),
+        None => e,
+    }
+}
+
 /// Builds `builder`, naming the option of a build error as `spelling` does
 /// (`baseUrl: is required` in Node, `base_url: is required` in Python and Rust).
 pub fn build(builder: ClientBuilder, spelling: Spelling) -> Result<Client, Error> {
-    builder.build().map_err(
-        |e| match CLIENT_OPTIONS.iter().find(|o| e.field() == Some(o.python)) {
-            Some(option) => e.rename_field(spelling.name(option)),
-            None => e,
-        },
-    )
+    builder.build().map_err(|e| in_spelling(e, spelling))
 }
 
 /// The names of the duration options in `spelling` (the ones to read as raw numbers).

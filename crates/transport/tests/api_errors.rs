@@ -85,7 +85,15 @@ async fn every_bad_call_is_refused_as_the_vectors_say() {
             }
             continue;
         }
-        let (outcome, expected) = if case["closed"] == true {
+        let (outcome, expected) = if let Some(given) = case.get("with_options") {
+            // What `with_options(**kwargs)` / `withOptions({...})` run: the core's reader of
+            // per-call options, then the client's own check.
+            let map = given["python"].as_object().expect("with_options.python{}");
+            let outcome = options::call_options(map, &[], Spelling::Python)
+                .and_then(|o| client.with_options(&o))
+                .map(drop);
+            (outcome, &case["error"]["python"])
+        } else if case["closed"] == true {
             // Closing is the bindings' (a Rust client is closed by dropping it); what they
             // raise is this constructor.
             (Err(Error::client_closed()), &case["error"])

@@ -217,3 +217,36 @@ async fn authentication_and_business_errors() {
     assert_eq!(e.code(), Some("30000001"));
     assert_eq!(charges(&sb, "biz_1"), Some(1));
 }
+
+#[tokio::test]
+async fn with_options_bounds_the_calls_through_it_and_leaves_the_client_alone() {
+    let sb = sandbox().await;
+    let c = client(&sb).build().unwrap();
+    let trade = c.pay(card("opts_1")).await.unwrap();
+    assert_eq!(trade.status, Status::Success);
+    sb.set_faults(vec![FaultRule {
+        trans_type: Some("QUERY".into()),
+        delay_ms: Some(800),
+        ..FaultRule::new(FaultKind::Delay)
+    }])
+    .unwrap();
+    let quick = c
+        .with_options(&tradepay_transport::CallOptions {
+            timeout: Some(Duration::from_millis(200)),
+            max_retries: Some(0),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(quick.shares_pool_with(&c));
+    let e = quick
+        .query(OrderRef::OrderId("opts_1".into()), "m_1")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+    assert_eq!(e.attempts(), 1);
+    let trade = c
+        .query(OrderRef::OrderId("opts_1".into()), "m_1")
+        .await
+        .unwrap();
+    assert_eq!(trade.status, Status::Success);
+}

@@ -422,6 +422,10 @@ pub struct OptionDesc {
     pub doc: &'static str,
 }
 
+/// The client options that `with_options` (and, in Node, a call's last argument) may
+/// override for some calls, by their Python names; each is described in [`CLIENT_OPTIONS`].
+pub const PER_CALL_OPTIONS: &[&str] = &["timeout", "max_retries", "deadline"];
+
 /// The options of `Client` / `AsyncClient` / `new Client()`, in the order they are checked.
 pub const CLIENT_OPTIONS: &[OptionDesc] = &[
     OptionDesc {

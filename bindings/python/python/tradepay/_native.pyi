@@ -221,6 +221,13 @@ class Client:
         journal: Optional[str] = None,
         replay_window: float = 300.0,
     ) -> Self: ...
+    def with_options(
+        self,
+        *,
+        max_retries: Optional[int] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+    ) -> Self: ...
     def pay(
         self,
         *,
@@ -327,6 +334,13 @@ class AsyncClient:
         allow_insecure_http: bool = False,
         journal: Optional[str] = None,
         replay_window: float = 300.0,
+    ) -> Self: ...
+    def with_options(
+        self,
+        *,
+        max_retries: Optional[int] = None,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
     ) -> Self: ...
     def pay(
         self,

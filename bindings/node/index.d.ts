@@ -46,6 +46,10 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Allow plain `http://` to a host other than loopback; without it such a client is refused when built, with a ValidationError. Default: false. */
   allowInsecureHttp?: boolean;
+  /** A PEM bundle of certificate authorities to trust instead of any other (a private gateway's CA); `tls_roots` is then ignored. Default: none. */
+  caCert?: string;
+  /** Which roots verify the gateway's certificate: `webpki` (the bundled Mozilla roots, the default) or `native` (the operating system's store). Default: none. */
+  tlsRoots?: string;
   /** Record every PAY, REFUND, REVERSAL, CLOSE and micropay durably before it is sent: `sqlite:///path/to/file.db` (or a plain path) or `postgresql://user@host/db`; none by default. See docs/journal.md. Default: none. */
   journal?: string;
   /** How long the gateway accepts a request after its timestamp (protocol §2); recovery takes "not found" as final only past it. Lower it only for a gateway whose window is lower (a test sandbox). In milliseconds. Default: 300000. */

@@ -43,6 +43,8 @@ pub struct ClientBuilder {
     root_pems: Vec<Vec<u8>>,
     native_roots: bool,
     webpki_roots: bool,
+    ca_cert: Option<String>,
+    tls_roots: Option<String>,
     stamps: Option<Arc<dyn StampSource>>,
     backoff: Duration,
     max_backoff: Duration,
@@ -91,6 +93,8 @@ impl Default for ClientBuilder {
             user_agent: None,
             allow_insecure_http: false,
             root_pems: Vec::new(),
+            ca_cert: None,
+            tls_roots: None,
             native_roots: false,
             webpki_roots: true,
             stamps: None,
@@ -181,6 +185,21 @@ impl ClientBuilder {
     /// added with [`ClientBuilder::add_root_certificate_pem`] or the native store.
     pub fn tls_webpki_roots(mut self, enabled: bool) -> Self {
         self.webpki_roots = enabled;
+        self
+    }
+
+    /// Trusts only the certificate authorities of this PEM bundle (a private gateway's CA):
+    /// the bundled and native roots are then not used. Checked at build() (`ca_cert: …`).
+    pub fn ca_cert(mut self, pem: impl Into<String>) -> Self {
+        self.ca_cert = Some(pem.into());
+        self
+    }
+
+    /// The roots that verify the gateway, by name: `"webpki"` (the bundled Mozilla roots,
+    /// the default) or `"native"` (the operating system's store), as the bindings' option
+    /// `tls_roots` / `tlsRoots` says. Checked at build().
+    pub fn tls_roots(mut self, roots: impl Into<String>) -> Self {
+        self.tls_roots = Some(roots.into());
         self
     }
 
@@ -283,10 +302,27 @@ impl ClientBuilder {
         let user_agent = http::HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::option("user_agent", "must be visible ASCII"))?;
 
+        let (mut pems, mut native, mut webpki) =
+            (self.root_pems, self.native_roots, self.webpki_roots);
+        match self.tls_roots.as_deref() {
+            None | Some("webpki") => {}
+            Some("native") => (native, webpki) = (true, false),
+            Some(_) => {
+                return Err(Error::option(
+                    "tls_roots",
+                    "must be \"webpki\" or \"native\"",
+                ))
+            }
+        }
+        if let Some(ca) = self.ca_cert {
+            check_ca_cert(&ca)?;
+            pems.push(ca.into_bytes());
+            (native, webpki) = (false, false);
+        }
         let tls = tls_config(
-            &self.root_pems,
-            self.native_roots,
-            self.webpki_roots,
+            &pems,
+            native,
+            webpki,
             endpoint.scheme_str() == Some("https"),
         )?;
         let mut http = HttpConnector::new();
@@ -422,6 +458,26 @@ fn endpoint(base_url: &str, allow_insecure_http: bool) -> Result<Uri, Error> {
     format!("{trimmed}/v1/gateway")
         .parse()
         .map_err(|_| Error::option("base_url", "is not a valid URL"))
+}
+
+/// A `ca_cert` that cannot be a root is refused under its own name, before anything is
+/// built (`add_root_certificate_pem` bundles are checked by [`tls_config`]).
+fn check_ca_cert(pem: &str) -> Result<(), Error> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        let cert =
+            cert.map_err(|_| Error::option("ca_cert", "not a valid PEM certificate bundle"))?;
+        roots
+            .add(cert)
+            .map_err(|_| Error::option("ca_cert", "a certificate could not be used as a root"))?;
+    }
+    if roots.is_empty() {
+        return Err(Error::option(
+            "ca_cert",
+            "no certificate found (expected PEM: -----BEGIN CERTIFICATE-----)",
+        ));
+    }
+    Ok(())
 }
 
 fn tls_config(

@@ -83,6 +83,8 @@ fn apply(builder: ClientBuilder, option: &OptionDesc, given: Given) -> ClientBui
         ("deadline", Given::Duration(d)) => builder.deadline(d),
         ("connect_timeout", Given::Duration(d)) => builder.connect_timeout(d),
         ("allow_insecure_http", Given::Bool(b)) => builder.allow_insecure_http(b),
+        ("ca_cert", Given::Str(s)) => builder.ca_cert(s),
+        ("tls_roots", Given::Str(s)) => builder.tls_roots(s),
         ("journal", Given::Str(s)) => builder.journal(s),
         ("replay_window", Given::Duration(d)) => builder.replay_window(d),
         // The table and this match are checked against each other by a test below.

@@ -149,3 +149,80 @@ async fn a_certificate_for_another_host_is_refused() {
     let c = client(&sb, &format!("https://127.0.0.1:{port}"), Some(&pki.ca_pem));
     assert_eq!(query(&c).await.unwrap_err().kind(), ErrorKind::Network);
 }
+
+/// The committed test PKI of `tests/fixtures/tls` (what the Python and Node suites use):
+/// `ca_cert` and `tls_roots` as the bindings pass them, through the core's option reader.
+mod options {
+    use super::*;
+    use serde_json::{json, Map, Value};
+    use tradepay_transport::options::{self, Spelling};
+
+    fn fixture(name: &str) -> String {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/tls/");
+        std::fs::read_to_string(format!("{path}{name}")).unwrap()
+    }
+
+    async fn committed_sandbox() -> (Sandbox, u16) {
+        let pki = Pki {
+            ca_pem: fixture("ca.pem"),
+            cert_pem: fixture("server.pem"),
+            key_pem: fixture("server.key"),
+        };
+        https_sandbox(&pki).await
+    }
+
+    fn build(sb: &Sandbox, extra: Value) -> Result<Client, tradepay_transport::Error> {
+        let mut map: Map<String, Value> = serde_json::from_value(json!({
+            "base_url": sb.url(), "access_no": sb.access_no(), "secret": sb.secret(),
+            "max_retries": 0,
+        }))
+        .unwrap();
+        map.extend(extra.as_object().unwrap().clone());
+        options::build(
+            options::client_builder(&map, &[], Spelling::Python)?,
+            Spelling::Python,
+        )
+    }
+
+    #[tokio::test]
+    async fn ca_cert_is_trusted_alone_and_tls_roots_picks_the_store() {
+        let (sb, _) = committed_sandbox().await;
+        let trusted = build(&sb, json!({"ca_cert": fixture("ca.pem")})).unwrap();
+        query(&trusted).await.unwrap();
+        // Without it (the bundled roots, or the system's) the test CA is unknown.
+        for extra in [
+            json!({}),
+            json!({"tls_roots": "native"}),
+            json!({"ca_cert": fixture("other-ca.pem")}),
+        ] {
+            let e = query(&build(&sb, extra.clone()).unwrap())
+                .await
+                .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Network, "{extra}: {e}");
+            assert!(
+                !e.is_outcome_unknown(),
+                "{extra}: a refused handshake sent nothing"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_values_are_refused_when_the_client_is_built() {
+        let (sb, _) = committed_sandbox().await;
+        let message = |extra: Value| build(&sb, extra).unwrap_err().shown_message();
+        assert_eq!(
+            message(json!({"tls_roots": "system"})),
+            "tls_roots: must be \"webpki\" or \"native\""
+        );
+        assert_eq!(
+            message(json!({"ca_cert": "not a certificate"})),
+            "ca_cert: no certificate found (expected PEM: -----BEGIN CERTIFICATE-----)"
+        );
+        assert_eq!(
+            message(
+                json!({"ca_cert": "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n"})
+            ),
+            "ca_cert: not a valid PEM certificate bundle"
+        );
+    }
+}

@@ -485,6 +485,20 @@ pub const CLIENT_OPTIONS: &[OptionDesc] = &[
         doc: "Allow plain `http://` to a host other than loopback; without it such a client is refused when built, with a ValidationError.",
     },
     OptionDesc {
+        python: "ca_cert",
+        node: "caCert",
+        ty: OptionType::Str,
+        default: OptionDefault::Unset,
+        doc: "A PEM bundle of certificate authorities to trust instead of any other (a private gateway's CA); `tls_roots` is then ignored.",
+    },
+    OptionDesc {
+        python: "tls_roots",
+        node: "tlsRoots",
+        ty: OptionType::Str,
+        default: OptionDefault::Unset,
+        doc: "Which roots verify the gateway's certificate: `webpki` (the bundled Mozilla roots, the default) or `native` (the operating system's store).",
+    },
+    OptionDesc {
         python: "journal",
         node: "journal",
         ty: OptionType::Str,

@@ -218,6 +218,8 @@ class Client:
         deadline: Optional[float] = None,
         connect_timeout: float = 10.0,
         allow_insecure_http: bool = False,
+        ca_cert: Optional[str] = None,
+        tls_roots: Optional[str] = None,
         journal: Optional[str] = None,
         replay_window: float = 300.0,
     ) -> Self: ...
@@ -332,6 +334,8 @@ class AsyncClient:
         deadline: Optional[float] = None,
         connect_timeout: float = 10.0,
         allow_insecure_http: bool = False,
+        ca_cert: Optional[str] = None,
+        tls_roots: Optional[str] = None,
         journal: Optional[str] = None,
         replay_window: float = 300.0,
     ) -> Self: ...

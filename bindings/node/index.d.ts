@@ -28,6 +28,16 @@ export type TransType = Open<'PAY' | 'QUERY' | 'REFUND' | 'REFUND_QUERY' | 'REVE
 /** An amount as a decimal string: `"10"`, `"10.5"`, `"10.50"`. Numbers are refused (a float cannot carry money exactly). */
 export type AmountString = string;
 
+/** The `appInfo` option: your application, named in the User-Agent. */
+export interface AppInfo {
+  /** Its name: letters, digits and the other token characters of RFC 9110 (no spaces or slashes). */
+  name: string;
+  /** Its version, the same characters. */
+  version?: string;
+  /** Where to learn about it. */
+  url?: string;
+}
+
 /** Options of a {@link Client}. */
 export interface ClientOptions {
   /** The gateway, `https://…`; plain `http://` only to loopback (127.0.0.0/8, `::1`, `localhost`) unless `allowInsecureHttp`. */
@@ -50,6 +60,8 @@ export interface ClientOptions {
   caCert?: string;
   /** Which roots verify the gateway's certificate: `webpki` (the bundled Mozilla roots, the default) or `native` (the operating system's store). Default: none. */
   tlsRoots?: string;
+  /** Your application, `{name, version?, url?}`, added to the User-Agent (`tradepay-python/0.1.0 shop/1.2 (+https://shop.example)`) so that the gateway's operators can tell integrations apart. Default: none. */
+  appInfo?: AppInfo;
   /** Record every PAY, REFUND, REVERSAL, CLOSE and micropay durably before it is sent: `sqlite:///path/to/file.db` (or a plain path) or `postgresql://user@host/db`; none by default. See docs/journal.md. Default: none. */
   journal?: string;
   /** How long the gateway accepts a request after its timestamp (protocol §2); recovery takes "not found" as final only past it. Lower it only for a gateway whose window is lower (a test sandbox). In milliseconds. Default: 300000. */

@@ -499,6 +499,7 @@ fn python_with_options() -> String {
             OptionType::Duration => "float",
             OptionType::Str => "str",
             OptionType::Bool => "bool",
+            OptionType::AppInfo => "AppInfo",
         };
         let _ = writeln!(out, "        {}: Optional[{ty}] = None,", o.python);
     }
@@ -540,6 +541,7 @@ fn python_client_new() -> String {
             OptionType::Count => "int",
             OptionType::Bool => "bool",
             OptionType::Duration => "float",
+            OptionType::AppInfo => "AppInfo",
         };
         let default = match o.default {
             OptionDefault::Required => String::new(),
@@ -568,6 +570,7 @@ fn ts_client_options() -> String {
             OptionType::Str => "string",
             OptionType::Count | OptionType::Duration => "number",
             OptionType::Bool => "boolean",
+            OptionType::AppInfo => "AppInfo",
         };
         let default = match o.default {
             OptionDefault::Required => String::new(),
@@ -858,6 +861,7 @@ fn reference() -> String {
             OptionType::Count => "whole number",
             OptionType::Bool => "bool",
             OptionType::Duration => "duration (Python: seconds, Node: ms)",
+            OptionType::AppInfo => "`{name, version?, url?}`",
         };
         let _ = writeln!(
             out,

@@ -42,6 +42,14 @@ _AmountLike = Union[str, Decimal, int]
 
 # @generated models
 
+class _AppName(TypedDict):
+    name: str
+
+class AppInfo(_AppName, total=False):
+    """The `app_info` option: your application, named in the User-Agent (a plain dict)."""
+    version: str
+    url: str
+
 # The journal's records are plain dicts at runtime; these TypedDicts exist only for type
 # checkers (import them under `if TYPE_CHECKING:` from `tradepay._native`).
 class JournalOwner(TypedDict):

@@ -13,6 +13,16 @@ export type Open<T extends string> = T | (string & {});
 /** An amount as a decimal string: `"10"`, `"10.5"`, `"10.50"`. Numbers are refused (a float cannot carry money exactly). */
 export type AmountString = string;
 
+/** The `appInfo` option: your application, named in the User-Agent. */
+export interface AppInfo {
+  /** Its name: letters, digits and the other token characters of RFC 9110 (no spaces or slashes). */
+  name: string;
+  /** Its version, the same characters. */
+  version?: string;
+  /** Where to learn about it. */
+  url?: string;
+}
+
 // @generated client_options
 // @generated call_options
 /** A card's data, for `payment_method` `card`. */

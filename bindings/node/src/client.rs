@@ -77,7 +77,8 @@ impl NativeClient {
                 .zip(nums)
                 .filter_map(|(k, n)| n.map(|n| ((*k).to_owned(), n)))
                 .collect();
-            let builder = options::client_builder(&map, &numbers, Spelling::Node)?;
+            let builder = options::client_builder(&map, &numbers, Spelling::Node)?
+                .user_agent(format!("tradepay-node/{}", env!("CARGO_PKG_VERSION")));
             Ok(options::build(builder, Spelling::Node)?)
         };
         let client = sync_guard(build).map_err(napi_err)?;

@@ -45,6 +45,7 @@ pub struct ClientBuilder {
     webpki_roots: bool,
     ca_cert: Option<String>,
     tls_roots: Option<String>,
+    app_info: Option<serde_json::Map<String, serde_json::Value>>,
     stamps: Option<Arc<dyn StampSource>>,
     backoff: Duration,
     max_backoff: Duration,
@@ -95,6 +96,7 @@ impl Default for ClientBuilder {
             root_pems: Vec::new(),
             ca_cert: None,
             tls_roots: None,
+            app_info: None,
             native_roots: false,
             webpki_roots: true,
             stamps: None,
@@ -203,6 +205,27 @@ impl ClientBuilder {
         self
     }
 
+    /// Names your application in the User-Agent, after the SDK's own product token:
+    /// `tradepay-rust/0.1.0 shop/1.2 (+https://shop.example)`. Checked at build().
+    pub fn app_info(mut self, name: &str, version: Option<&str>, url: Option<&str>) -> Self {
+        let mut fields = serde_json::Map::new();
+        fields.insert("name".into(), name.into());
+        if let Some(v) = version {
+            fields.insert("version".into(), v.into());
+        }
+        if let Some(u) = url {
+            fields.insert("url".into(), u.into());
+        }
+        self.app_info = Some(fields);
+        self
+    }
+
+    /// [`ClientBuilder::app_info`] as the bindings give it: `{name, version?, url?}`.
+    pub fn app_info_fields(mut self, fields: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.app_info = Some(fields);
+        self
+    }
+
     /// Where timestamps and nonces come from (default: the system clock and random nonces).
     pub fn stamp_source(mut self, stamps: Arc<dyn StampSource>) -> Self {
         self.stamps = Some(stamps);
@@ -296,9 +319,13 @@ impl ClientBuilder {
         }
         .map(|j| Arc::new(JournalHandle::new(j, self.replay_window)));
         let endpoint = endpoint(&base_url, self.allow_insecure_http)?;
-        let user_agent = self
+        let mut user_agent = self
             .user_agent
             .unwrap_or_else(|| format!("tradepay-rust/{}", env!("CARGO_PKG_VERSION")));
+        if let Some(fields) = &self.app_info {
+            user_agent.push(' ');
+            user_agent.push_str(&app_info_token(fields)?);
+        }
         let user_agent = http::HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::option("user_agent", "must be visible ASCII"))?;
 
@@ -458,6 +485,64 @@ fn endpoint(base_url: &str, allow_insecure_http: bool) -> Result<Uri, Error> {
     format!("{trimmed}/v1/gateway")
         .parse()
         .map_err(|_| Error::option("base_url", "is not a valid URL"))
+}
+
+/// `name/version (+url)`: a User-Agent product token (RFC 9110) and a comment, so that
+/// nothing a caller writes can split the header or pass for the SDK's own token.
+fn app_info_token(fields: &serde_json::Map<String, serde_json::Value>) -> Result<String, Error> {
+    let field = |key: &str| -> Result<Option<&str>, Error> {
+        match fields.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(Error::option("app_info", format!("{key} must be a string"))),
+        }
+    };
+    if let Some(key) = fields
+        .keys()
+        .find(|k| !["name", "version", "url"].contains(&k.as_str()))
+    {
+        return Err(Error::option(
+            "app_info",
+            format!("{key} is not one of name, version, url"),
+        ));
+    }
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    };
+    let name = field("name")?.ok_or_else(|| Error::option("app_info", "name is required"))?;
+    if !token(name) {
+        return Err(Error::option(
+            "app_info",
+            "name must be 1 to 64 letters, digits or !#$%&'*+-.^_`|~ (no spaces or '/')",
+        ));
+    }
+    let mut out = name.to_owned();
+    if let Some(version) = field("version")? {
+        if !token(version) {
+            return Err(Error::option(
+                "app_info",
+                "version must be 1 to 64 letters, digits or !#$%&'*+-.^_`|~ (no spaces or '/')",
+            ));
+        }
+        out.push('/');
+        out.push_str(version);
+    }
+    if let Some(url) = field("url")? {
+        let plain = |b: u8| b.is_ascii_graphic() && !b"()\\".contains(&b);
+        if url.is_empty() || url.len() > 256 || !url.bytes().all(plain) {
+            return Err(Error::option(
+                "app_info",
+                "url must be 1 to 256 visible ASCII characters, without parentheses or backslashes",
+            ));
+        }
+        out.push_str(" (+");
+        out.push_str(url);
+        out.push(')');
+    }
+    Ok(out)
 }
 
 /// A `ca_cert` that cannot be a root is refused under its own name, before anything is

@@ -32,6 +32,7 @@ impl Spelling {
 
 enum Given {
     Str(String),
+    AppInfo(Map<String, Value>),
     Count(u32),
     Bool(bool),
     Duration(std::time::Duration),
@@ -50,6 +51,17 @@ fn read(
             .as_str()
             .map(|s| Given::Str(s.to_owned()))
             .ok_or_else(|| wrong("must be a string")),
+        OptionType::AppInfo => value
+            .as_object()
+            .map(|m| Given::AppInfo(m.clone()))
+            .ok_or_else(|| {
+                wrong(match spelling {
+                    Spelling::Python => {
+                        "must be a dict like {\"name\": \"shop\", \"version\": \"1.2\"}"
+                    }
+                    Spelling::Node => "must be an object like { name: 'shop', version: '1.2' }",
+                })
+            }),
         OptionType::Bool => value
             .as_bool()
             .map(Given::Bool)
@@ -85,6 +97,7 @@ fn apply(builder: ClientBuilder, option: &OptionDesc, given: Given) -> ClientBui
         ("allow_insecure_http", Given::Bool(b)) => builder.allow_insecure_http(b),
         ("ca_cert", Given::Str(s)) => builder.ca_cert(s),
         ("tls_roots", Given::Str(s)) => builder.tls_roots(s),
+        ("app_info", Given::AppInfo(m)) => builder.app_info_fields(m),
         ("journal", Given::Str(s)) => builder.journal(s),
         ("replay_window", Given::Duration(d)) => builder.replay_window(d),
         // The table and this match are checked against each other by a test below.
@@ -198,9 +211,18 @@ mod tests {
                     .join(format!("tradepay-options-{}.db", std::process::id()))
                     .display()
                     .to_string()),
+                OptionType::Str if option.python == "ca_cert" => {
+                    json!(std::fs::read_to_string(concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/../../tests/fixtures/tls/ca.pem"
+                    ))
+                    .unwrap())
+                }
+                OptionType::Str if option.python == "tls_roots" => json!("webpki"),
                 OptionType::Str => json!("x"),
                 OptionType::Count => json!(1),
                 OptionType::Bool => json!(false),
+                OptionType::AppInfo => json!({"name": "shop"}),
                 OptionType::Duration => json!(5),
             };
             map.insert(spelling.name(option).into(), value);

@@ -390,6 +390,9 @@ pub enum OptionType {
     Bool,
     /// A duration: seconds (int or float) in Python, milliseconds in Node.
     Duration,
+    /// The caller's application, `{name, version?, url?}` (a dict in Python, an object in
+    /// Node), named in the User-Agent.
+    AppInfo,
 }
 
 /// What an option is when it is not given.
@@ -497,6 +500,13 @@ pub const CLIENT_OPTIONS: &[OptionDesc] = &[
         ty: OptionType::Str,
         default: OptionDefault::Unset,
         doc: "Which roots verify the gateway's certificate: `webpki` (the bundled Mozilla roots, the default) or `native` (the operating system's store).",
+    },
+    OptionDesc {
+        python: "app_info",
+        node: "appInfo",
+        ty: OptionType::AppInfo,
+        default: OptionDefault::Unset,
+        doc: "Your application, `{name, version?, url?}`, added to the User-Agent (`tradepay-python/0.1.0 shop/1.2 (+https://shop.example)`) so that the gateway's operators can tell integrations apart.",
     },
     OptionDesc {
         python: "journal",

@@ -164,6 +164,14 @@ class Event:
     def to_dict(self) -> Dict[str, Any]: ...
     def __reduce__(self) -> Tuple[Any, Tuple[Dict[str, Any]]]: ...
 
+class _AppName(TypedDict):
+    name: str
+
+class AppInfo(_AppName, total=False):
+    """The `app_info` option: your application, named in the User-Agent (a plain dict)."""
+    version: str
+    url: str
+
 # The journal's records are plain dicts at runtime; these TypedDicts exist only for type
 # checkers (import them under `if TYPE_CHECKING:` from `tradepay._native`).
 class JournalOwner(TypedDict):
@@ -220,6 +228,7 @@ class Client:
         allow_insecure_http: bool = False,
         ca_cert: Optional[str] = None,
         tls_roots: Optional[str] = None,
+        app_info: Optional[AppInfo] = None,
         journal: Optional[str] = None,
         replay_window: float = 300.0,
     ) -> Self: ...
@@ -336,6 +345,7 @@ class AsyncClient:
         allow_insecure_http: bool = False,
         ca_cert: Optional[str] = None,
         tls_roots: Optional[str] = None,
+        app_info: Optional[AppInfo] = None,
         journal: Optional[str] = None,
         replay_window: float = 300.0,
     ) -> Self: ...

@@ -38,6 +38,8 @@ class SignatureError extends TradepayError {}
 class ProtocolError extends TradepayError {}
 /** A webhook delivery failed verification (signature, timestamp, headers or body). */
 class WebhookVerificationError extends TradepayError {}
+/** The caller aborted the call (Node: the `signal` option). `outcomeUnknown` is true when it was aborted after its request may have gone out. Python cancels with KeyboardInterrupt or asyncio cancellation instead and never raises it. */
+class AbortError extends TradepayError {}
 
 module.exports = {
   TradepayError,
@@ -52,4 +54,5 @@ module.exports = {
   SignatureError,
   ProtocolError,
   WebhookVerificationError,
+  AbortError,
 };

@@ -76,6 +76,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** The whole call, attempts and backoff included; none by default (bounded by the retries); at most a day. In milliseconds. */
   deadlineMs?: number;
+  /** Aborts the call: it rejects at once with an AbortError, whose `outcomeUnknown` is true if it had started (an aborted micropay is reversed in the background). */
+  signal?: AbortSignal;
 }
 
 /** A card's data, for `payment_method` `card`. */
@@ -688,3 +690,5 @@ export declare class SignatureError extends TradepayError {}
 export declare class ProtocolError extends TradepayError {}
 /** A webhook delivery failed verification (signature, timestamp, headers or body). */
 export declare class WebhookVerificationError extends TradepayError {}
+/** The caller aborted the call (Node: the `signal` option). `outcomeUnknown` is true when it was aborted after its request may have gone out. Python cancels with KeyboardInterrupt or asyncio cancellation instead and never raises it. */
+export declare class AbortError extends TradepayError {}

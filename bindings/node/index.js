@@ -60,6 +60,20 @@ function call(fn) {
   return p.then(redactOnInspect, rethrow);
 }
 
+// A call with its per-call options. An AbortSignal is a JS object the core cannot read: it
+// becomes a native CallAbort that the signal's 'abort' event fires; what an abort means
+// (nothing sent, or outcome unknown) is decided in Rust.
+function callWith(nativeClient, method, request, options) {
+  const signal = options?.signal;
+  if (!(signal instanceof AbortSignal)) return call(() => nativeClient.call(method, request, options));
+  const { signal: _signal, ...rest } = options;
+  const abort = new native.CallAbort();
+  const onAbort = () => abort.abort();
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return call(() => nativeClient.call(method, request, rest, abort)).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
 class Client {
   #native;
   constructor(options) {
@@ -82,28 +96,28 @@ class Client {
     }
   }
   pay(request, options) {
-    return call(() => this.#native.call('pay', request, options));
+    return callWith(this.#native, 'pay', request, options);
   }
   query(request, options) {
-    return call(() => this.#native.call('query', request, options));
+    return callWith(this.#native, 'query', request, options);
   }
   refund(request, options) {
-    return call(() => this.#native.call('refund', request, options));
+    return callWith(this.#native, 'refund', request, options);
   }
   refundQuery(request, options) {
-    return call(() => this.#native.call('refundQuery', request, options));
+    return callWith(this.#native, 'refundQuery', request, options);
   }
   reverse(request, options) {
-    return call(() => this.#native.call('reverse', request, options));
+    return callWith(this.#native, 'reverse', request, options);
   }
   closeOrder(request, options) {
-    return call(() => this.#native.call('closeOrder', request, options));
+    return callWith(this.#native, 'closeOrder', request, options);
   }
   waitFinal(request, options) {
-    return call(() => this.#native.call('waitFinal', request, options));
+    return callWith(this.#native, 'waitFinal', request, options);
   }
   micropay(request, options) {
-    return call(() => this.#native.call('micropay', request, options));
+    return callWith(this.#native, 'micropay', request, options);
   }
   inDoubt() {
     return call(() => this.#native.call('inDoubt', {}));

@@ -17,5 +17,6 @@ export const {
   SignatureError,
   ProtocolError,
   WebhookVerificationError,
+  AbortError,
 } = tradepay;
 export default tradepay;

@@ -528,6 +528,9 @@ fn ts_call_options() -> String {
             o.node
         );
     }
+    out.push_str(
+        "  /** Aborts the call: it rejects at once with an AbortError, whose `outcomeUnknown` is true if it had started (an aborted micropay is reversed in the background). */\n  signal?: AbortSignal;\n",
+    );
     out.push_str("}\n\n");
     out
 }

@@ -13,6 +13,7 @@ use tradepay_transport::call::duration_option;
 use tradepay_transport::options::{self, Spelling};
 use tradepay_transport::{Answer, Call, CallOptions, Client};
 
+use crate::abort::CallAbort;
 use crate::convert::to_js;
 use crate::failure::{napi_err, spawn, sync_guard, Failure};
 use crate::js;
@@ -111,7 +112,9 @@ impl NativeClient {
         method: String,
         req: Option<Unknown<'env>>,
         options: Option<Unknown<'env>>,
+        abort: Option<&CallAbort>,
     ) -> Reply<'env> {
+        let abort = abort.map(|a| std::sync::Arc::clone(&a.state));
         let prepared = sync_guard(|| {
             let durations: Vec<&str> = duration_option(&method, Spelling::Node)
                 .into_iter()
@@ -126,10 +129,23 @@ impl NativeClient {
                 }
                 _ => CallOptions::default(),
             };
-            Ok((self.client(&overrides)?, call))
+            if abort.as_ref().is_some_and(|a| a.is_aborted()) {
+                return Err(tradepay_transport::Error::aborted(false).into());
+            }
+            Ok((self.client(&overrides)?, call, abort))
         });
-        spawn(env, prepared, true, |(client, call)| async move {
-            match client.run_call(call).await? {
+        spawn(env, prepared, true, |(client, call, abort)| async move {
+            let work = client.run_call(call);
+            let answer = match abort {
+                None => work.await?,
+                // Dropping the call's future cancels it; a micropay whose PAY may have gone
+                // out is then reversed in the background by the core.
+                Some(abort) => tokio::select! {
+                    answer = work => answer?,
+                    () = abort.wait() => return Err(tradepay_transport::Error::aborted(true).into()),
+                },
+            };
+            match answer {
                 Answer::Trade(trade) => to_js(&trade),
                 Answer::Refund(refund) => to_js(&refund),
                 Answer::Records(records) => Ok(records),

@@ -12,6 +12,7 @@
 // would only add an allocation to every error.
 #![allow(clippy::result_large_err)]
 
+mod abort;
 mod client;
 mod convert;
 mod failure;
@@ -19,6 +20,7 @@ mod js;
 mod sandbox;
 mod webhooks;
 
+pub use abort::CallAbort;
 pub use client::{test_panic_async, test_panic_sync, NativeClient};
 pub use convert::redact;
 pub use sandbox::{sandbox_cli, sandbox_cli_stop, start_sandbox, NativeSandbox};

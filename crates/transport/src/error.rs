@@ -33,6 +33,8 @@ pub enum ErrorKind {
     Protocol,
     /// A webhook delivery failed verification.
     Webhook,
+    /// The caller aborted the call (a Node `AbortSignal`).
+    Aborted,
 }
 
 impl ErrorKind {
@@ -50,6 +52,7 @@ impl ErrorKind {
             ErrorKind::Signature => "signature",
             ErrorKind::Protocol => "protocol",
             ErrorKind::Webhook => "webhook",
+            ErrorKind::Aborted => "aborted",
         }
     }
 
@@ -126,6 +129,17 @@ impl Error {
     /// nothing was sent. The same class and message in every language.
     pub fn client_closed() -> Self {
         Error::validation("the client is closed; create a new Client")
+    }
+
+    /// The caller aborted the call. `in_flight` when the call had started, so that its
+    /// request may have reached the gateway: the outcome is then unknown.
+    pub fn aborted(in_flight: bool) -> Self {
+        let message = if in_flight {
+            "the call was aborted; its request may have reached the gateway: query it (or send the same call again) before anything that could charge twice"
+        } else {
+            "the call was aborted before anything was sent"
+        };
+        Error::new(ErrorKind::Aborted, message).with_outcome_unknown(in_flight)
     }
 
     /// An error for an envelope whose code is not a success; `signed` when its signature
@@ -392,6 +406,7 @@ mod tests {
         ErrorKind::Signature,
         ErrorKind::Protocol,
         ErrorKind::Webhook,
+        ErrorKind::Aborted,
     ];
 
     #[test]

@@ -137,6 +137,9 @@ pub fn client_builder(
     Ok(builder)
 }
 
+/// The Node per-call option that aborts a call: an `AbortSignal`.
+pub const NODE_SIGNAL: &str = "signal";
+
 /// The options that may be given for some calls ([`PER_CALL_OPTIONS`]), as described.
 pub fn per_call() -> impl Iterator<Item = &'static OptionDesc> {
     CLIENT_OPTIONS
@@ -153,7 +156,17 @@ pub fn call_options(
     numbers: &[(String, f64)],
     spelling: Spelling,
 ) -> Result<CallOptions, Error> {
-    let names: Vec<&str> = per_call().map(|o| spelling.name(o)).collect();
+    let mut names: Vec<&str> = per_call().map(|o| spelling.name(o)).collect();
+    if spelling == Spelling::Node {
+        // A real AbortSignal is taken out by index.js (it is no JSON value); anything
+        // else under that key is refused here.
+        names.push(NODE_SIGNAL);
+        if options.get(NODE_SIGNAL).is_some_and(|v| !v.is_null()) {
+            return Err(
+                tradepay_types::Error::option(NODE_SIGNAL, "must be an AbortSignal").into(),
+            );
+        }
+    }
     let keys = options.keys().chain(numbers.iter().map(|(k, _)| k));
     suggest::check_options(keys.map(String::as_str), &names)?;
     let mut out = CallOptions::default();

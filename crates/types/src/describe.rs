@@ -641,6 +641,14 @@ pub const ERROR_CLASSES: &[ErrorClassDesc] = &[
         doc: "A webhook delivery failed verification (signature, timestamp, headers or body).",
     retried: "n/a",
     },
+    ErrorClassDesc {
+        name: "AbortError",
+        parent: Some("TradepayError"),
+        kinds: &["aborted"],
+        python_builtin: None,
+        doc: "The caller aborted the call (Node: the `signal` option). `outcome_unknown` is true when it was aborted after its request may have gone out. Python cancels with KeyboardInterrupt or asyncio cancellation instead and never raises it.",
+    retried: "no",
+    },
 ];
 
 /// The class an error of `kind` is raised as; the base class for a kind no entry names

@@ -26,6 +26,7 @@ __all__ = [
     "SignatureError",
     "ProtocolError",
     "WebhookVerificationError",
+    "AbortError",
 ]
 
 
@@ -140,3 +141,7 @@ class ProtocolError(TradepayError):
 
 class WebhookVerificationError(TradepayError):
     """A webhook delivery failed verification (signature, timestamp, headers or body)."""
+
+
+class AbortError(TradepayError):
+    """The caller aborted the call (Node: the ``signal`` option). ``outcome_unknown`` is true when it was aborted after its request may have gone out. Python cancels with KeyboardInterrupt or asyncio cancellation instead and never raises it."""

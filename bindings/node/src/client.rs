@@ -68,6 +68,7 @@ impl NativeClient {
     /// refuses bad options with a ValidationError (nothing is sent).
     #[napi(constructor, catch_unwind)]
     pub fn new(options: Option<Unknown<'_>>) -> napi::Result<NativeClient> {
+        crate::log::install_from_env();
         let build = || -> Result<Client, Failure> {
             // Durations are read as raw numbers (JSON has no NaN), the rest as JSON; the
             // core's table then names, checks and defaults every option.

@@ -17,6 +17,7 @@ mod client;
 mod convert;
 mod failure;
 mod js;
+mod log;
 mod sandbox;
 mod webhooks;
 

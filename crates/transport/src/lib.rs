@@ -12,6 +12,7 @@ mod client;
 mod error;
 mod flows;
 pub mod journal;
+pub mod log_text;
 pub mod options;
 pub mod webhook;
 

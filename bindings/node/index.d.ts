@@ -208,6 +208,18 @@ export interface MicropayParams {
   deadlineMs?: number;
 }
 
+/** The answer a result came from: `trade.last_response`. Not part of the result's value. */
+export interface ResponseInfo {
+  /** The gateway's trace number of the answer: quote it to the gateway's support. */
+  readonly traceId: string;
+  /** The HTTP status of the answer. */
+  readonly httpStatus: number;
+  /** How many attempts the call took (1 when the first one was answered). */
+  readonly attempts: number;
+  /** From the call's start to its answer, retries and their delays included. In milliseconds. */
+  readonly elapsedMs: number;
+}
+
 /** Why a payment failed (`last_payment_error`). */
 export interface PaymentError {
   /** Machine-readable reason, such as `card_declined`; absent when the gateway gave none. */
@@ -278,6 +290,8 @@ export interface Trade {
   refund_status?: RefundStatus;
   /** The sum of the successful refunds, two decimals (`0.00` if none). */
   total_refunded_amount?: string;
+  /** What the answer this value came from said about itself; Absent for a value not read from an answer (a webhook's, one built by `from_dict`). Non-enumerable: JSON and `console.log` show only the wire fields. */
+  readonly lastResponse?: ResponseInfo;
 }
 
 /** A refund (protocol §6). */
@@ -300,6 +314,8 @@ export interface Refund {
   created_at?: string;
   /** When the refund succeeded, RFC 3339 UTC; absent until it has. */
   refunded_at?: string;
+  /** What the answer this value came from said about itself; Absent for a value not read from an answer (a webhook's, one built by `from_dict`). Non-enumerable: JSON and `console.log` show only the wire fields. */
+  readonly lastResponse?: ResponseInfo;
 }
 
 /** A verified webhook delivery whose `data` is the order. */
@@ -459,6 +475,8 @@ export type FaultKind = Open<
   | 'truncate'
   | 'bad_signature'
   | 'no_signature'
+  | 'channel_timeout'
+  | 'future_field'
 >;
 
 

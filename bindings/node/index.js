@@ -60,18 +60,30 @@ function call(fn) {
   return p.then(redactOnInspect, rethrow);
 }
 
+// A client call's `[result, lastResponse]` as the result, with `lastResponse` a
+// non-enumerable property (api.md): JSON, spreading and console.log show only the order.
+function answered([value, lastResponse]) {
+  if (lastResponse !== null && value !== null && typeof value === 'object') {
+    Object.defineProperty(value, 'lastResponse', { value: Object.freeze(lastResponse), enumerable: false, configurable: true, writable: false });
+  }
+  return value;
+}
+function callClient(fn) {
+  return call(fn).then(answered);
+}
+
 // A call with its per-call options. An AbortSignal is a JS object the core cannot read: it
 // becomes a native CallAbort that the signal's 'abort' event fires; what an abort means
 // (nothing sent, or outcome unknown) is decided in Rust.
 function callWith(nativeClient, method, request, options) {
   const signal = options?.signal;
-  if (!(signal instanceof AbortSignal)) return call(() => nativeClient.call(method, request, options));
+  if (!(signal instanceof AbortSignal)) return callClient(() => nativeClient.call(method, request, options));
   const { signal: _signal, ...rest } = options;
   const abort = new native.CallAbort();
   const onAbort = () => abort.abort();
   if (signal.aborted) onAbort();
   else signal.addEventListener('abort', onAbort, { once: true });
-  return call(() => nativeClient.call(method, request, rest, abort)).finally(() => signal.removeEventListener('abort', onAbort));
+  return callClient(() => nativeClient.call(method, request, rest, abort)).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 class Client {
@@ -120,13 +132,13 @@ class Client {
     return callWith(this.#native, 'micropay', request, options);
   }
   inDoubt() {
-    return call(() => this.#native.call('inDoubt', {}));
+    return callClient(() => this.#native.call('inDoubt', {}));
   }
   recover() {
-    return call(() => this.#native.call('recover', {}));
+    return callClient(() => this.#native.call('recover', {}));
   }
   webhookSeen(event) {
-    return call(() => this.#native.call('webhookSeen', { event }));
+    return callClient(() => this.#native.call('webhookSeen', { event }));
   }
   /** Releases the connection pool; requests already running finish. */
   close() {

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use tradepay_types::describe::{
     self, ErrorClassDesc, FieldDesc, ModelDesc, OperationDesc, OptionDefault, OptionType, ParamTy,
-    Ty, ERROR_CLASSES, MODELS, OPERATIONS,
+    ResponseTy, Ty, ERROR_CLASSES, MODELS, OPERATIONS,
 };
 use tradepay_types::params;
 
@@ -291,6 +291,9 @@ fn python_model(model: &ModelDesc) -> String {
             python_type(field)
         );
     }
+    if describe::ANSWERED_MODELS.contains(&model.name) {
+        out.push_str("    @property\n    def last_response(self) -> Optional[ResponseInfo]: ...\n");
+    }
     if model.to_dict {
         out.push_str("    def to_dict(self) -> Dict[str, Any]: ...\n");
     }
@@ -365,6 +368,13 @@ fn python_classes() -> String {
         for field in model.fields {
             out.push_str(&python_getter(model, field));
         }
+        if describe::ANSWERED_MODELS.contains(&name) {
+            let _ = write!(
+                out,
+                "    #[doc = {doc:?}]\n    #[getter]\n    fn last_response(&self) -> Option<PyResponseInfo> {{\n        self.inner.last_response().map(|inner| PyResponseInfo {{ inner: inner.clone() }})\n    }}\n",
+                doc = LAST_RESPONSE_DOC,
+            );
+        }
         if model.to_dict {
             out.push_str("    /// The value as the wire's JSON object: enum values as plain strings, absent fields left out.\n    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {\n        crate::models::json_to_py(py, &self.inner.wire())\n    }\n");
         }
@@ -380,6 +390,79 @@ fn python_classes() -> String {
         }
         out.push_str("}\n");
     }
+    out.push_str(&python_response_info());
+    out
+}
+
+const LAST_RESPONSE_DOC: &str = "What the answer this value came from said about itself; None for a value not read from an answer (a webhook's, one built by `from_dict`).";
+const RESPONSE_INFO_DOC: &str =
+    "The answer a result came from: `trade.last_response`. Not part of the result's value.";
+
+/// `ResponseInfo`: a getter per [`describe::RESPONSE_FIELDS`] entry.
+fn python_response_info() -> String {
+    let mut out = format!(
+        "\n#[doc = {RESPONSE_INFO_DOC:?}]\n#[pyclass(module = \"tradepay\", name = \"ResponseInfo\", frozen)]\n#[derive(Clone)]\npub struct PyResponseInfo {{\n    pub inner: tradepay_types::ResponseInfo,\n}}\n\n#[pymethods]\nimpl PyResponseInfo {{\n"
+    );
+    let mut names = Vec::new();
+    for field in describe::RESPONSE_FIELDS {
+        let unit = if field.ty == ResponseTy::Duration {
+            " In seconds."
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "    #[doc = {doc:?}]\n    #[getter]\n    fn {name}<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {{\n        self.inner.{name}.to_py(py)\n    }}\n",
+            doc = format!("{}{unit}", field.doc),
+            name = field.python,
+        );
+        names.push(format!("{:?}", field.python));
+    }
+    let _ = write!(
+        out,
+        "    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {{\n        crate::models::attribute_repr(slf.as_any(), \"ResponseInfo\", &[{}])\n    }}\n}}\n",
+        names.join(", ")
+    );
+    out
+}
+
+fn python_response_stub() -> String {
+    let mut out = String::from("@final\nclass ResponseInfo:\n");
+    for field in describe::RESPONSE_FIELDS {
+        let ty = match field.ty {
+            ResponseTy::Str => "str",
+            ResponseTy::Count => "int",
+            ResponseTy::Duration => "float",
+        };
+        let _ = writeln!(
+            out,
+            "    @property\n    def {}(self) -> {ty}: ...",
+            field.python
+        );
+    }
+    out
+}
+
+fn ts_response_info() -> String {
+    let mut out = format!("/** {RESPONSE_INFO_DOC} */\nexport interface ResponseInfo {{\n");
+    for field in describe::RESPONSE_FIELDS {
+        let unit = if field.ty == ResponseTy::Duration {
+            " In milliseconds."
+        } else {
+            ""
+        };
+        let ty = if field.ty == ResponseTy::Str {
+            "string"
+        } else {
+            "number"
+        };
+        let _ = writeln!(
+            out,
+            "  /** {}{unit} */\n  readonly {}: {ty};",
+            field.doc, field.node
+        );
+    }
+    out.push_str("}\n\n");
     out
 }
 
@@ -469,7 +552,8 @@ fn fill(template: &str, comment: &str, part: impl Fn(&str) -> Option<String>) ->
 fn python_stub() -> Result<String> {
     fill("_native.pyi", "#", |part| match part {
         "models" => {
-            let models: Vec<String> = MODELS.iter().map(python_model).collect();
+            let mut models: Vec<String> = vec![python_response_stub()];
+            models.extend(MODELS.iter().map(python_model));
             Some(models.join("\n"))
         }
         "client_options" => Some(python_client_new()),
@@ -722,7 +806,7 @@ fn typescript() -> Result<String> {
             Some(out)
         }
         "models" => {
-            let mut out = String::new();
+            let mut out = ts_response_info();
             for model in MODELS {
                 if model.fields.iter().any(|f| f.ty == Ty::EventData) {
                     out.push_str(&ts_event_union(model));
@@ -742,6 +826,13 @@ fn typescript() -> Result<String> {
                         field.doc,
                         field.name,
                         ts_type(field.ty)
+                    );
+                }
+                if describe::ANSWERED_MODELS.contains(&model.name) {
+                    let _ = writeln!(
+                        out,
+                        "  /** {} Non-enumerable: JSON and `console.log` show only the wire fields. */\n  readonly lastResponse?: ResponseInfo;",
+                        LAST_RESPONSE_DOC.replace("None", "Absent")
                     );
                 }
                 out.push_str("}\n\n");

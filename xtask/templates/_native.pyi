@@ -26,6 +26,7 @@ __all__ = [
     "PaymentError",
     "NextAction",
     "NextActionRedirect",
+    "ResponseInfo",
     "verify_webhook",
     "sign_webhook",
     "_event_from_dict",

@@ -215,6 +215,8 @@ export type FaultKind = Open<
   | 'truncate'
   | 'bad_signature'
   | 'no_signature'
+  | 'channel_timeout'
+  | 'future_field'
 >;
 
 

@@ -146,12 +146,15 @@ impl NativeClient {
                     () = abort.wait() => return Err(tradepay_transport::Error::aborted(true).into()),
                 },
             };
-            match answer {
-                Answer::Trade(trade) => to_js(&trade),
-                Answer::Refund(refund) => to_js(&refund),
-                Answer::Records(records) => Ok(records),
-                Answer::Seen(seen) => Ok(Value::Bool(seen)),
-            }
+            // `[result, lastResponse]`: index.js hangs the second on the first, unenumerated.
+            let (value, info) = match answer {
+                Answer::Trade(trade) => (to_js(&trade)?, trade.last_response().cloned()),
+                Answer::Refund(refund) => (to_js(&refund)?, refund.last_response().cloned()),
+                Answer::Records(records) => (records, None),
+                Answer::Seen(seen) => (Value::Bool(seen), None),
+            };
+            let info = info.map_or(Value::Null, |i| Value::Object(i.to_node_json()));
+            Ok(Value::Array(vec![value, info]))
         })
     }
 

@@ -219,6 +219,11 @@ impl PyTrade {
     fn is_final<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.inner.is_final().to_py(py)
     }
+    #[doc = "What the answer this value came from said about itself; None for a value not read from an answer (a webhook's, one built by `from_dict`)."]
+    #[getter]
+    fn last_response(&self) -> Option<PyResponseInfo> {
+        self.inner.last_response().map(|inner| PyResponseInfo { inner: inner.clone() })
+    }
     /// The value as the wire's JSON object: enum values as plain strings, absent fields left out.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         crate::models::json_to_py(py, &self.inner.wire())
@@ -299,6 +304,11 @@ impl PyRefund {
     fn is_final<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.inner.is_final().to_py(py)
     }
+    #[doc = "What the answer this value came from said about itself; None for a value not read from an answer (a webhook's, one built by `from_dict`)."]
+    #[getter]
+    fn last_response(&self) -> Option<PyResponseInfo> {
+        self.inner.last_response().map(|inner| PyResponseInfo { inner: inner.clone() })
+    }
     /// The value as the wire's JSON object: enum values as plain strings, absent fields left out.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         crate::models::json_to_py(py, &self.inner.wire())
@@ -372,5 +382,39 @@ impl PyEvent {
         let py = slf.py();
         let data = crate::models::json_to_py(py, &slf.get().inner.wire())?;
         Ok((slf.get().inner.rebuilder(slf.as_any())?, (data,)))
+    }
+}
+
+#[doc = "The answer a result came from: `trade.last_response`. Not part of the result's value."]
+#[pyclass(module = "tradepay", name = "ResponseInfo", frozen)]
+#[derive(Clone)]
+pub struct PyResponseInfo {
+    pub inner: tradepay_types::ResponseInfo,
+}
+
+#[pymethods]
+impl PyResponseInfo {
+    #[doc = "The gateway's trace number of the answer: quote it to the gateway's support."]
+    #[getter]
+    fn trace_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.trace_id.to_py(py)
+    }
+    #[doc = "The HTTP status of the answer."]
+    #[getter]
+    fn http_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.http_status.to_py(py)
+    }
+    #[doc = "How many attempts the call took (1 when the first one was answered)."]
+    #[getter]
+    fn attempts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.attempts.to_py(py)
+    }
+    #[doc = "From the call's start to its answer, retries and their delays included. In seconds."]
+    #[getter]
+    fn elapsed<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.elapsed.to_py(py)
+    }
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        crate::models::attribute_repr(slf.as_any(), "ResponseInfo", &["trace_id", "http_status", "attempts", "elapsed"])
     }
 }

@@ -29,6 +29,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::PyPaymentError>()?;
     m.add_class::<models::PyNextAction>()?;
     m.add_class::<models::PyNextActionRedirect>()?;
+    m.add_class::<classes::PyResponseInfo>()?;
     m.add_function(wrap_pyfunction!(webhooks::verify_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(webhooks::sign_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(sandbox::_sandbox_cli, m)?)?;

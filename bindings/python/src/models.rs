@@ -63,6 +63,34 @@ impl<T: Field + ?Sized> Field for &T {
     }
 }
 
+impl Field for u16 {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.into_pyobject(py)?.into_any())
+    }
+}
+
+impl Field for u32 {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.into_pyobject(py)?.into_any())
+    }
+}
+
+/// Seconds, as `httpx`'s `elapsed.total_seconds()` and the client's `timeout=` are.
+impl Field for std::time::Duration {
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.as_secs_f64().into_pyobject(py)?.into_any())
+    }
+}
+
+/// `Name(a=repr(a), b=repr(b))` from the object's own attributes.
+pub fn attribute_repr(obj: &Bound<'_, PyAny>, name: &str, attributes: &[&str]) -> PyResult<String> {
+    let mut parts = Vec::with_capacity(attributes.len());
+    for attribute in attributes {
+        parts.push(format!("{attribute}={}", obj.getattr(*attribute)?.repr()?));
+    }
+    Ok(format!("{name}({})", parts.join(", ")))
+}
+
 impl Field for bool {
     fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         Ok(PyBool::new(py, *self).to_owned().into_any())

@@ -38,6 +38,9 @@ pub enum FaultKind {
     /// Handle and commit the request, then answer a signed `90000002` (channel timeout:
     /// the outcome is unknown to the caller, though it happened).
     ChannelTimeout,
+    /// Handle the request normally and add a field no SDK version knows
+    /// (`x_future_field`) to the signed answer's `data`, as a newer gateway would.
+    FutureField,
 }
 
 /// One rule. Without `count` or `probability` it applies to every matching request until

@@ -215,7 +215,10 @@ fn json_response(status: StatusCode, bytes: Vec<u8>) -> Response<Body> {
 }
 
 fn write(shared: &Shared, answer: Answer, fault: Option<FaultKind>) -> Response<Body> {
-    let bytes = answer.bytes;
+    let bytes = match fault {
+        Some(FaultKind::FutureField) => with_future_field(answer.bytes),
+        _ => answer.bytes,
+    };
     let signature = match (answer.signed, fault) {
         (_, Some(FaultKind::NoSignature)) => None,
         (true, Some(FaultKind::BadSignature)) => {
@@ -233,6 +236,22 @@ fn write(shared: &Shared, answer: Answer, fault: Option<FaultKind>) -> Response<
         res.headers_mut().insert(SIGNATURE_HEADER, sig);
     }
     res
+}
+
+/// The answer with `data.x_future_field` added (an object, so that a client must keep
+/// nested values too); an answer without a `data` object is left as it is.
+fn with_future_field(bytes: Vec<u8>) -> Vec<u8> {
+    let Ok(mut envelope) = serde_json::from_slice::<Map<String, Value>>(&bytes) else {
+        return bytes;
+    };
+    let Some(Value::Object(data)) = envelope.get_mut("data") else {
+        return bytes;
+    };
+    data.insert(
+        "x_future_field".into(),
+        serde_json::json!({ "since": "2027-01", "values": [1, "two", null] }),
+    );
+    serde_json::to_vec(&envelope).unwrap_or(bytes)
 }
 
 /// A body that promises its full length, sends half, then fails (hyper drops the connection).

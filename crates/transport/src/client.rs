@@ -23,8 +23,9 @@ use tradepay_types::body::encode_request;
 use tradepay_types::code::{self, CodeClass};
 use tradepay_types::signing::SIGNATURE_HEADER;
 use tradepay_types::{
-    Amount, CloseRequest, Envelope, Operation, OrderRef, PayRequest, QueryRequest, Refund,
-    RefundQueryRequest, RefundRequest, ReversalRequest, Secret, StampSource, Trade, TransType,
+    Amount, Answered, CloseRequest, Envelope, Operation, OrderRef, PayRequest, QueryRequest,
+    Refund, RefundQueryRequest, RefundRequest, ResponseInfo, ReversalRequest, Secret, StampSource,
+    Trade, TransType,
 };
 
 use crate::builder::ClientBuilder;
@@ -241,8 +242,7 @@ impl Client {
         };
         async move {
             let expect = Expect::of(&trans_type, &data);
-            // The clock is read only for a subscriber that records the span.
-            let started = (!call_span.is_disabled()).then(std::time::Instant::now);
+            let started = std::time::Instant::now();
             let result = self
                 .run::<O::Output>(&trans_type, &data, &expect, until, journal.as_mut())
                 .await;
@@ -250,13 +250,18 @@ impl Client {
                 journal.finish(result.as_ref().map(|(v, _, _)| v));
             }
             let span = &call_span;
-            if let Some(started) = started {
-                span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-            }
+            let elapsed = started.elapsed();
+            span.record("elapsed_ms", elapsed.as_millis() as u64);
             match result {
-                Ok((value, trace_id, attempts)) => {
+                Ok((mut value, trace_id, attempts)) => {
                     span.record("attempts", attempts);
                     span.record("trace_id", trace_id.as_str());
+                    value.set_last_response(ResponseInfo {
+                        trace_id,
+                        http_status: 200,
+                        attempts,
+                        elapsed,
+                    });
                     Ok(value)
                 }
                 Err(e) => {

@@ -250,3 +250,43 @@ async fn with_options_bounds_the_calls_through_it_and_leaves_the_client_alone() 
         .unwrap();
     assert_eq!(trade.status, Status::Success);
 }
+
+#[tokio::test]
+async fn every_result_says_which_answer_it_came_from_and_keeps_unknown_fields() {
+    let sb = sandbox().await;
+    let c = client(&sb).build().unwrap();
+    sb.set_faults(vec![
+        rule(FaultKind::Http503, Some(1)),
+        FaultRule {
+            trans_type: Some("REFUND".into()),
+            ..FaultRule::new(FaultKind::FutureField)
+        },
+    ])
+    .unwrap();
+    let trade = c.pay(card("answered_1")).await.unwrap();
+    let info = trade.last_response().expect("a trade read from an answer");
+    assert_eq!((info.http_status, info.attempts), (200, 2));
+    assert_eq!(info.trace_id.len(), 16, "{info:?}");
+    assert!(info.elapsed > Duration::ZERO);
+    assert!(trade.extra.is_empty(), "{:?}", trade.extra);
+
+    let refund = c
+        .refund(RefundRequest {
+            merchant_id: "m_1".into(),
+            order: OrderRef::OrderId("answered_1".into()),
+            refund_id: "answered_r1".into(),
+            amount: Amount::parse("1.00").unwrap(),
+            reason: None,
+            notify_url: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(refund.last_response().map(|i| i.attempts), Some(1));
+    assert_ne!(refund.last_response().unwrap().trace_id, info.trace_id);
+    assert_eq!(
+        refund.extra["x_future_field"],
+        serde_json::json!({ "since": "2027-01", "values": [1, "two", null] })
+    );
+    let written = serde_json::to_value(&refund).unwrap();
+    assert_eq!(written["x_future_field"]["since"], "2027-01");
+}

@@ -425,6 +425,62 @@ pub struct OptionDesc {
     pub doc: &'static str,
 }
 
+/// The models a call returns, which carry the answer they came from (`last_response`).
+pub const ANSWERED_MODELS: &[&str] = &["Trade", "Refund"];
+
+/// The type of a [`RESPONSE_FIELDS`] entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseTy {
+    /// A string.
+    Str,
+    /// A whole number.
+    Count,
+    /// A duration: seconds (a float) in Python, milliseconds in Node, a `Duration` in Rust.
+    Duration,
+}
+
+/// One field of what a result says about the answer it came from (`ResponseInfo`).
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseFieldDesc {
+    /// The Python and Rust name.
+    pub python: &'static str,
+    /// The Node name.
+    pub node: &'static str,
+    /// Its type.
+    pub ty: ResponseTy,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+/// The fields of `trade.last_response` / `trade.lastResponse` ([`crate::ResponseInfo`]), on
+/// every Trade and Refund a call returns.
+pub const RESPONSE_FIELDS: &[ResponseFieldDesc] = &[
+    ResponseFieldDesc {
+        python: "trace_id",
+        node: "traceId",
+        ty: ResponseTy::Str,
+        doc: "The gateway's trace number of the answer: quote it to the gateway's support.",
+    },
+    ResponseFieldDesc {
+        python: "http_status",
+        node: "httpStatus",
+        ty: ResponseTy::Count,
+        doc: "The HTTP status of the answer.",
+    },
+    ResponseFieldDesc {
+        python: "attempts",
+        node: "attempts",
+        ty: ResponseTy::Count,
+        doc: "How many attempts the call took (1 when the first one was answered).",
+    },
+    ResponseFieldDesc {
+        python: "elapsed",
+        node: "elapsedMs",
+        ty: ResponseTy::Duration,
+        doc: "From the call's start to its answer, retries and their delays included.",
+    },
+];
+
 /// The client options that `with_options` (and, in Node, a call's last argument) may
 /// override for some calls, by their Python names; each is described in [`CLIENT_OPTIONS`].
 pub const PER_CALL_OPTIONS: &[&str] = &["timeout", "max_retries", "deadline"];

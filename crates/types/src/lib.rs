@@ -39,7 +39,10 @@ pub use open_enum::{
     EventType, NextActionType, OpenEnum, PaymentMethod, PaymentMode, RefundStatus, Status,
     TradeStatus, TransType,
 };
-pub use order::{NextAction, NextActionRedirect, PaymentError, Refund, Trade};
+pub use order::{
+    Answered, LastResponse, NextAction, NextActionRedirect, PaymentError, Refund, ResponseInfo,
+    Trade,
+};
 pub use request::{
     CardData, CloseRequest, MicropayData, Operation, OrderRef, PayRequest, PaymentMethodData,
     QueryRequest, RefundQueryRequest, RefundRequest, ReversalRequest,

@@ -24,7 +24,7 @@ use crate::order::{Refund, Trade};
 /// One operation: its `transType`, its validated `data`, and what the gateway returns.
 pub trait Operation {
     /// What a successful answer's `data` holds.
-    type Output: DeserializeOwned;
+    type Output: DeserializeOwned + crate::order::Answered;
     /// The `transType` of this operation.
     fn trans_type(&self) -> TransType;
     /// The exact `data` object to send, after every rule of protocol §6 has been checked.

@@ -371,7 +371,7 @@ fn python_classes() -> String {
         if describe::ANSWERED_MODELS.contains(&name) {
             let _ = write!(
                 out,
-                "    #[doc = {doc:?}]\n    #[getter]\n    fn last_response(&self) -> Option<PyResponseInfo> {{\n        self.inner.last_response().map(|inner| PyResponseInfo {{ inner: inner.clone() }})\n    }}\n",
+                "    #[doc = {doc:?}]\n    #[getter]\n    fn last_response(&self) -> Option<PyResponseInfo> {{\n        self.inner.last_response().map(|inner| PyResponseInfo {{\n            inner: inner.clone(),\n        }})\n    }}\n",
                 doc = LAST_RESPONSE_DOC,
             );
         }
@@ -420,7 +420,7 @@ fn python_response_info() -> String {
     }
     let _ = write!(
         out,
-        "    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {{\n        crate::models::attribute_repr(slf.as_any(), \"ResponseInfo\", &[{}])\n    }}\n}}\n",
+        "    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {{\n        crate::models::attribute_repr(\n            slf.as_any(),\n            \"ResponseInfo\",\n            &[{}],\n        )\n    }}\n}}\n",
         names.join(", ")
     );
     out

@@ -222,7 +222,9 @@ impl PyTrade {
     #[doc = "What the answer this value came from said about itself; None for a value not read from an answer (a webhook's, one built by `from_dict`)."]
     #[getter]
     fn last_response(&self) -> Option<PyResponseInfo> {
-        self.inner.last_response().map(|inner| PyResponseInfo { inner: inner.clone() })
+        self.inner.last_response().map(|inner| PyResponseInfo {
+            inner: inner.clone(),
+        })
     }
     /// The value as the wire's JSON object: enum values as plain strings, absent fields left out.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -307,7 +309,9 @@ impl PyRefund {
     #[doc = "What the answer this value came from said about itself; None for a value not read from an answer (a webhook's, one built by `from_dict`)."]
     #[getter]
     fn last_response(&self) -> Option<PyResponseInfo> {
-        self.inner.last_response().map(|inner| PyResponseInfo { inner: inner.clone() })
+        self.inner.last_response().map(|inner| PyResponseInfo {
+            inner: inner.clone(),
+        })
     }
     /// The value as the wire's JSON object: enum values as plain strings, absent fields left out.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -415,6 +419,10 @@ impl PyResponseInfo {
         self.inner.elapsed.to_py(py)
     }
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        crate::models::attribute_repr(slf.as_any(), "ResponseInfo", &["trace_id", "http_status", "attempts", "elapsed"])
+        crate::models::attribute_repr(
+            slf.as_any(),
+            "ResponseInfo",
+            &["trace_id", "http_status", "attempts", "elapsed"],
+        )
     }
 }

@@ -38,6 +38,40 @@ export interface AppInfo {
   url?: string;
 }
 
+/** The `logger` option: where a client's log lines go (console, pino, …). */
+export interface Logger {
+  /** A debug line (a retry, a failed call), when `TRADEPAY_LOG` is `debug`. */
+  debug(message: string): void;
+  /** An info line (a micropay reversed at its deadline). */
+  info(message: string): void;
+  /** A warning (a background reversal not confirmed, a hook that threw). */
+  warn(message: string): void;
+  /** An error line. */
+  error(message: string): void;
+}
+
+/** What a {@link Client.on} listener is called with: one event per attempt. */
+export interface HookEvent {
+  /** The operation: `PAY`, `QUERY`, `REFUND`, … */
+  readonly transType: string;
+  /** The order the call is about, when it names one. */
+  readonly orderId: string | null;
+  /** The refund the call is about, for refunds. */
+  readonly refundId: string | null;
+  /** 1 for the first attempt, 2 for the first retry, … */
+  readonly attempt: number;
+  /** Since the call started; for `response`, up to the end of this attempt. In milliseconds. */
+  readonly elapsedMs: number;
+  /** The answer's HTTP status (`response`, when one came). */
+  readonly httpStatus: number | null;
+  /** The answer's trace number (`response`, when it had one). */
+  readonly traceId: string | null;
+  /** The error class of a failed attempt (`NetworkError`, …); null when it succeeded. */
+  readonly error: string | null;
+  /** The delay before the next attempt, when the client will retry; null otherwise. In milliseconds. */
+  readonly retryInMs: number | null;
+}
+
 /** Options of a {@link Client}. */
 export interface ClientOptions {
   /** The gateway, `https://…`; plain `http://` only to loopback (127.0.0.0/8, `::1`, `localhost`) unless `allowInsecureHttp`. */
@@ -66,6 +100,8 @@ export interface ClientOptions {
   journal?: string;
   /** How long the gateway accepts a request after its timestamp (protocol §2); recovery takes "not found" as final only past it. Lower it only for a gateway whose window is lower (a test sandbox). In milliseconds. Default: 300000. */
   replayWindowMs?: number;
+  /** Node only (Python logs through `logging`): where this client's log lines go, an object with `debug`, `info`, `warn` and `error` methods (console, pino); `TRADEPAY_LOG` sets the level (default `info`). Default: none. */
+  logger?: Logger;
 }
 
 /** What {@link Client.withOptions} and a call's last argument override; each defaults to the client's own. */
@@ -368,6 +404,15 @@ export declare class Client {
    * @throws {ValidationError} on a bad or unknown option.
    */
   withOptions(options: CallOptions): Client;
+  /**
+   * Calls `listener` with one event per attempt: `'request'` before it is sent, `'response'`
+   * after it ends. The clients {@link Client.withOptions} makes share the listeners. A
+   * listener that throws is logged and the call goes on.
+   * @throws {ValidationError} for another event name or a listener that is not a function.
+   */
+  on(event: 'request' | 'response', listener: (event: HookEvent) => void): this;
+  /** Removes a listener {@link Client.on} added. */
+  off(event: 'request' | 'response', listener: (event: HookEvent) => void): this;
   /** PAY: creates a payment, or answers again for an `order_id` already paid with the same fields. */
   pay(params: PayParams, options?: CallOptions): Promise<Trade>;
   /** QUERY: reads an order. */

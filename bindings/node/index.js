@@ -86,26 +86,80 @@ function callWith(nativeClient, method, request, options) {
   return callClient(() => nativeClient.call(method, request, rest, abort)).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
+// The listeners of `client.on(..)`, shared by the clients withOptions makes (as their
+// native clients share the core's hooks). The core decides what an event holds and when it
+// is sent; this only hands it to each listener.
+function listeners(nativeClient) {
+  const hooks = { request: [], response: [] };
+  // Called by the native side with `[hookName, event]`.
+  hooks.dispatch = ([name, event]) => {
+    for (const listener of [...hooks[name]]) {
+      try {
+        listener(event);
+      } catch (err) {
+        nativeClient.listenerThrew(name, String(err?.message ?? err));
+      }
+    }
+  };
+  return hooks;
+}
+
 class Client {
   #native;
-  constructor(options) {
-    // withOptions hands over a native client made from this one's.
+  #hooks;
+  constructor(options, hooks) {
+    // withOptions hands over a native client made from this one's, and its listeners.
     if (options instanceof native.NativeClient) {
       this.#native = options;
+      this.#hooks = hooks;
       return;
     }
+    // A logger is functions, which the core cannot read as data: the native side checks
+    // it and calls `logLine` with each line.
+    let logger;
+    if (options !== null && typeof options === 'object' && Object.hasOwn(options, 'logger')) ({ logger, ...options } = options);
+    const logLine = logger == null ? undefined : ([level, line]) => {
+      try {
+        logger[level](line);
+      } catch {
+        // A logger that throws has no one left to tell.
+      }
+    };
     try {
-      this.#native = new native.NativeClient(options);
+      this.#native = new native.NativeClient(options, logger, logLine);
+    } catch (err) {
+      throw toError(err);
+    }
+    this.#hooks = listeners(this.#native);
+  }
+  withOptions(options) {
+    try {
+      return new Client(this.#native.withOptions(options), this.#hooks);
     } catch (err) {
       throw toError(err);
     }
   }
-  withOptions(options) {
+  on(event, listener) {
     try {
-      return new Client(this.#native.withOptions(options));
+      native.NativeClient.checkListener(event, listener);
     } catch (err) {
       throw toError(err);
     }
+    this.#hooks[event].push(listener);
+    this.#native.setDispatch(this.#hooks.dispatch);
+    return this;
+  }
+  off(event, listener) {
+    try {
+      native.NativeClient.checkListener(event, listener);
+    } catch (err) {
+      throw toError(err);
+    }
+    const list = this.#hooks[event];
+    const at = list.lastIndexOf(listener);
+    if (at >= 0) list.splice(at, 1);
+    if (this.#hooks.request.length === 0 && this.#hooks.response.length === 0) this.#native.setDispatch(null);
+    return this;
   }
   pay(request, options) {
     return callWith(this.#native, 'pay', request, options);

@@ -443,6 +443,68 @@ fn python_response_stub() -> String {
     out
 }
 
+/// `HookEvent`: what a Python event hook is called with (a dict).
+fn python_hook_event() -> String {
+    let mut out = String::from(
+        "class HookEvent(TypedDict):\n    \"\"\"What an event hook is called with: one per attempt (docs/api.md, Observability).\"\"\"\n\n",
+    );
+    for field in describe::HOOK_EVENT_FIELDS {
+        let ty = match field.ty {
+            ResponseTy::Str => "str",
+            ResponseTy::Count => "int",
+            ResponseTy::Duration => "float",
+        };
+        let ty = if field.optional {
+            format!("Optional[{ty}]")
+        } else {
+            ty.to_owned()
+        };
+        let unit = if field.ty == ResponseTy::Duration {
+            " In seconds."
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "    {}: {ty}\n    \"\"\"{}{unit}\"\"\"",
+            field.python,
+            rst(field.doc)
+        );
+    }
+    out
+}
+
+/// `HookEvent`: what a Node `client.on(..)` listener is called with.
+fn ts_hook_event() -> String {
+    let mut out = String::from(
+        "/** What a {@link Client.on} listener is called with: one event per attempt. */\nexport interface HookEvent {\n",
+    );
+    for field in describe::HOOK_EVENT_FIELDS {
+        let ty = match field.ty {
+            ResponseTy::Str => "string",
+            ResponseTy::Count | ResponseTy::Duration => "number",
+        };
+        let ty = if field.optional {
+            format!("{ty} | null")
+        } else {
+            ty.to_owned()
+        };
+        let unit = if field.ty == ResponseTy::Duration {
+            " In milliseconds."
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  /** {}{unit} */\n  readonly {}: {ty};",
+            field.doc.replace("absent", "null"),
+            field.node
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
 fn ts_response_info() -> String {
     let mut out = format!("/** {RESPONSE_INFO_DOC} */\nexport interface ResponseInfo {{\n");
     for field in describe::RESPONSE_FIELDS {
@@ -557,6 +619,7 @@ fn python_stub() -> Result<String> {
             Some(models.join("\n"))
         }
         "client_options" => Some(python_client_new()),
+        "hook_event" => Some(python_hook_event()),
         "with_options" => Some(python_with_options()),
         other => operation(other).map(python_params),
     })
@@ -584,6 +647,8 @@ fn python_with_options() -> String {
             OptionType::Str => "str",
             OptionType::Bool => "bool",
             OptionType::AppInfo => "AppInfo",
+            OptionType::EventHooks => "EventHooks",
+            OptionType::Logger => "object",
         };
         let _ = writeln!(out, "        {}: Optional[{ty}] = None,", o.python);
     }
@@ -622,13 +687,18 @@ fn ts_call_options() -> String {
 /// `Client.__new__`: keyword-only options with the core's defaults.
 fn python_client_new() -> String {
     let mut out = String::from("    def __new__(\n        cls,\n        *,\n");
-    for o in describe::CLIENT_OPTIONS {
+    for o in describe::CLIENT_OPTIONS
+        .iter()
+        .filter(|o| !o.python.is_empty())
+    {
         let ty = match o.ty {
             OptionType::Str => "str",
             OptionType::Count => "int",
             OptionType::Bool => "bool",
             OptionType::Duration => "float",
             OptionType::AppInfo => "AppInfo",
+            OptionType::EventHooks => "EventHooks",
+            OptionType::Logger => "object",
         };
         let default = match o.default {
             OptionDefault::Required => String::new(),
@@ -652,12 +722,17 @@ fn python_client_new() -> String {
 fn ts_client_options() -> String {
     let mut out =
         String::from("/** Options of a {@link Client}. */\nexport interface ClientOptions {\n");
-    for o in describe::CLIENT_OPTIONS {
+    for o in describe::CLIENT_OPTIONS
+        .iter()
+        .filter(|o| !o.node.is_empty())
+    {
         let ty = match o.ty {
             OptionType::Str => "string",
             OptionType::Count | OptionType::Duration => "number",
             OptionType::Bool => "boolean",
             OptionType::AppInfo => "AppInfo",
+            OptionType::Logger => "Logger",
+            OptionType::EventHooks => "object",
         };
         let default = match o.default {
             OptionDefault::Required => String::new(),
@@ -784,6 +859,7 @@ export declare class TradepayError extends Error {
 fn typescript() -> Result<String> {
     fill("index.d.ts", "//", |part| match part {
         "client_options" => Some(ts_client_options()),
+        "hook_event" => Some(ts_hook_event()),
         "call_options" => Some(ts_call_options()),
         other if operation(other).is_some() => operation(other).map(ts_params),
         "enums" => {
@@ -956,12 +1032,21 @@ fn reference() -> String {
             OptionType::Bool => "bool",
             OptionType::Duration => "duration (Python: seconds, Node: ms)",
             OptionType::AppInfo => "`{name, version?, url?}`",
+            OptionType::EventHooks => "dict of lists of callables",
+            OptionType::Logger => "object with `debug`, `info`, `warn`, `error`",
+        };
+        let name = |n: &str| {
+            if n.is_empty() {
+                "—".to_owned()
+            } else {
+                format!("`{n}`")
+            }
         };
         let _ = writeln!(
             out,
-            "| `{}` | `{}` | {ty} | {} | {} |",
-            o.python,
-            o.node,
+            "| {} | {} | {ty} | {} | {} |",
+            name(o.python),
+            name(o.node),
             default_text(o.default),
             o.doc
         );

@@ -1,7 +1,7 @@
 # Template of _native.pyi: `cargo xtask codegen` fills the marked parts from the core's description.
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Awaitable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, TypedDict, Union, final
 
 from typing_extensions import Self
 
@@ -50,6 +50,11 @@ class AppInfo(_AppName, total=False):
     """The `app_info` option: your application, named in the User-Agent (a plain dict)."""
     version: str
     url: str
+
+# @generated hook_event
+
+EventHooks = Mapping[str, Sequence[Callable[[HookEvent], object]]]
+"""The `event_hooks` option: `{"request": [fn], "response": [fn]}`."""
 
 # The journal's records are plain dicts at runtime; these TypedDicts exist only for type
 # checkers (import them under `if TYPE_CHECKING:` from `tradepay._native`).

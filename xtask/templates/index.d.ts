@@ -23,6 +23,20 @@ export interface AppInfo {
   url?: string;
 }
 
+/** The `logger` option: where a client's log lines go (console, pino, …). */
+export interface Logger {
+  /** A debug line (a retry, a failed call), when `TRADEPAY_LOG` is `debug`. */
+  debug(message: string): void;
+  /** An info line (a micropay reversed at its deadline). */
+  info(message: string): void;
+  /** A warning (a background reversal not confirmed, a hook that threw). */
+  warn(message: string): void;
+  /** An error line. */
+  error(message: string): void;
+}
+
+// @generated hook_event
+
 // @generated client_options
 // @generated call_options
 /** A card's data, for `payment_method` `card`. */
@@ -108,6 +122,15 @@ export declare class Client {
    * @throws {ValidationError} on a bad or unknown option.
    */
   withOptions(options: CallOptions): Client;
+  /**
+   * Calls `listener` with one event per attempt: `'request'` before it is sent, `'response'`
+   * after it ends. The clients {@link Client.withOptions} makes share the listeners. A
+   * listener that throws is logged and the call goes on.
+   * @throws {ValidationError} for another event name or a listener that is not a function.
+   */
+  on(event: 'request' | 'response', listener: (event: HookEvent) => void): this;
+  /** Removes a listener {@link Client.on} added. */
+  off(event: 'request' | 'response', listener: (event: HookEvent) => void): this;
   /** PAY: creates a payment, or answers again for an `order_id` already paid with the same fields. */
   pay(params: PayParams, options?: CallOptions): Promise<Trade>;
   /** QUERY: reads an order. */

@@ -13,10 +13,14 @@ use tradepay_transport::call::duration_option;
 use tradepay_transport::options::{self, Spelling};
 use tradepay_transport::{Answer, Call, CallOptions, Client};
 
+use tracing::Instrument;
+
 use crate::abort::CallAbort;
 use crate::convert::to_js;
 use crate::failure::{napi_err, spawn, sync_guard, Failure};
+use crate::hooks::{Dispatch, NodeHooks};
 use crate::js;
+use crate::log::{LoggerFn, Route};
 
 /// The Promise every client method returns.
 type Reply<'env> = napi::Result<PromiseRaw<'env, Value>>;
@@ -25,9 +29,12 @@ type Reply<'env> = napi::Result<PromiseRaw<'env, Value>>;
 #[napi]
 pub struct NativeClient {
     // `close()` drops the pool; requests already running keep their own handle. Shared
-    // with the clients `withOptions` made, which close with it.
+    // with the clients `withOptions` made, which close with it, as are the listeners and
+    // the logger.
     inner: Arc<RwLock<Option<Client>>>,
     overrides: CallOptions,
+    hooks: Arc<NodeHooks>,
+    route: Option<Arc<Route>>,
 }
 
 impl NativeClient {
@@ -67,9 +74,34 @@ impl NativeClient {
     /// Builds the client from its options (`tradepay_types::describe::CLIENT_OPTIONS`);
     /// refuses bad options with a ValidationError (nothing is sent).
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: Option<Unknown<'_>>) -> napi::Result<NativeClient> {
-        crate::log::install_from_env();
-        let build = || -> Result<Client, Failure> {
+    pub fn new(
+        options: Option<Unknown<'_>>,
+        logger: Option<Unknown<'_>>,
+        log_line: Option<LoggerFn>,
+    ) -> napi::Result<NativeClient> {
+        crate::log::install();
+        let hooks = Arc::new(NodeHooks::default());
+        let build = || -> Result<(Client, Option<Arc<Route>>), Failure> {
+            let route = match logger.as_ref().map(js::Js::new) {
+                None => None,
+                Some(l) if matches!(js::kind(l), "undefined" | "null") => None,
+                Some(l) => {
+                    let is_method = |m: &str| {
+                        js::property(l, m)
+                            .is_ok_and(|p| p.is_some_and(|p| js::kind(p) == "a function"))
+                    };
+                    let log_line = log_line
+                        .filter(|_| {
+                            ["debug", "info", "warn", "error"]
+                                .into_iter()
+                                .all(is_method)
+                        })
+                        .ok_or_else(|| {
+                            tradepay_types::Error::option("logger", options::LOGGER_RULE)
+                        })?;
+                    Some(Arc::new(Route::register(log_line)))
+                }
+            };
             // Durations are read as raw numbers (JSON has no NaN), the rest as JSON; the
             // core's table then names, checks and defaults every option.
             let durations: Vec<&str> = options::duration_names(Spelling::Node).collect();
@@ -80,14 +112,58 @@ impl NativeClient {
                 .filter_map(|(k, n)| n.map(|n| ((*k).to_owned(), n)))
                 .collect();
             let builder = options::client_builder(&map, &numbers, Spelling::Node)?
-                .user_agent(format!("tradepay-node/{}", env!("CARGO_PKG_VERSION")));
-            Ok(options::build(builder, Spelling::Node)?)
+                .user_agent(format!("tradepay-node/{}", env!("CARGO_PKG_VERSION")))
+                .hooks(Arc::clone(&hooks) as Arc<dyn tradepay_transport::hooks::Hooks>);
+            Ok((options::build(builder, Spelling::Node)?, route))
         };
-        let client = sync_guard(build).map_err(napi_err)?;
+        let (client, route) = sync_guard(build).map_err(napi_err)?;
         Ok(NativeClient {
             inner: Arc::new(RwLock::new(Some(client))),
             overrides: CallOptions::default(),
+            hooks,
+            route,
         })
+    }
+
+    /// Sets the function that gives each attempt's event to the listeners of
+    /// `client.on(..)`, or clears it (`null`: no listener left, no event is built).
+    #[napi(catch_unwind)]
+    pub fn set_dispatch(&self, dispatch: Option<Dispatch>) {
+        self.hooks.set(dispatch);
+    }
+
+    /// Throws the ValidationError for a hook name other than `request` or `response`, or
+    /// a listener that is not a function.
+    #[napi(catch_unwind)]
+    pub fn check_listener(name: String, listener: Unknown<'_>) -> napi::Result<()> {
+        sync_guard(|| {
+            options::hook_phase(&name).map_err(Failure::from)?;
+            let kind = js::kind(js::Js::new(&listener));
+            if kind != "a function" {
+                return Err(tradepay_types::Error::option(
+                    name,
+                    format!("the listener must be a function, not {kind}"),
+                )
+                .into());
+            }
+            Ok(())
+        })
+        .map_err(napi_err)
+    }
+
+    /// Logs that a listener threw (to this client's logger, if it has one); the call it
+    /// reported goes on.
+    #[napi(catch_unwind)]
+    pub fn listener_threw(&self, name: String, message: String) {
+        let _route = self
+            .route
+            .as_ref()
+            .map(|r| tracing::info_span!("tradepay.route", route = r.id).entered());
+        tracing::warn!(
+            hook = name.as_str(),
+            error = message.as_str(),
+            "an event listener threw; the call goes on"
+        );
     }
 
     /// A client on the same pool with `options` (`timeoutMs`, `maxRetries`, `deadlineMs`)
@@ -99,6 +175,8 @@ impl NativeClient {
             Ok(NativeClient {
                 inner: Arc::clone(&self.inner),
                 overrides: self.overrides.then(&given),
+                hooks: Arc::clone(&self.hooks),
+                route: self.route.clone(),
             })
         })
         .map_err(napi_err)
@@ -135,27 +213,38 @@ impl NativeClient {
             }
             Ok((self.client(&overrides)?, call, abort))
         });
-        spawn(env, prepared, true, |(client, call, abort)| async move {
-            let work = client.run_call(call);
-            let answer = match abort {
-                None => work.await?,
-                // Dropping the call's future cancels it; a micropay whose PAY may have gone
-                // out is then reversed in the background by the core.
-                Some(abort) => tokio::select! {
-                    answer = work => answer?,
-                    () = abort.wait() => return Err(tradepay_transport::Error::aborted(true).into()),
-                },
-            };
-            // `[result, lastResponse]`: index.js hangs the second on the first, unenumerated.
-            let (value, info) = match answer {
-                Answer::Trade(trade) => (to_js(&trade)?, trade.last_response().cloned()),
-                Answer::Refund(refund) => (to_js(&refund)?, refund.last_response().cloned()),
-                Answer::Records(records) => (records, None),
-                Answer::Seen(seen) => (Value::Bool(seen), None),
-            };
-            let info = info.map_or(Value::Null, |i| Value::Object(i.to_node_json()));
-            Ok(Value::Array(vec![value, info]))
-        })
+        let route = self.route.as_ref().map(|r| r.id);
+        spawn(
+            env,
+            prepared,
+            true,
+            move |(client, call, abort)| async move {
+                // Only a client with a logger pays for the span that routes its lines there.
+                let span = match route {
+                    Some(route) => tracing::info_span!("tradepay.route", route),
+                    None => tracing::Span::none(),
+                };
+                let work = client.run_call(call).instrument(span);
+                let answer = match abort {
+                    None => work.await?,
+                    // Dropping the call's future cancels it; a micropay whose PAY may have gone
+                    // out is then reversed in the background by the core.
+                    Some(abort) => tokio::select! {
+                        answer = work => answer?,
+                        () = abort.wait() => return Err(tradepay_transport::Error::aborted(true).into()),
+                    },
+                };
+                // `[result, lastResponse]`: index.js hangs the second on the first, unenumerated.
+                let (value, info) = match answer {
+                    Answer::Trade(trade) => (to_js(&trade)?, trade.last_response().cloned()),
+                    Answer::Refund(refund) => (to_js(&refund)?, refund.last_response().cloned()),
+                    Answer::Records(records) => (records, None),
+                    Answer::Seen(seen) => (Value::Bool(seen), None),
+                };
+                let info = info.map_or(Value::Null, |i| Value::Object(i.to_node_json()));
+                Ok(Value::Array(vec![value, info]))
+            },
+        )
     }
 
     /// Releases the connection pool; later calls reject with a ValidationError.

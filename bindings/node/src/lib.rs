@@ -16,6 +16,7 @@ mod abort;
 mod client;
 mod convert;
 mod failure;
+mod hooks;
 mod js;
 mod log;
 mod sandbox;

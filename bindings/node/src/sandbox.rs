@@ -75,7 +75,7 @@ pub fn start_sandbox<'env>(
     env: &'env Env,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, NativeSandbox>> {
-    crate::log::install_from_env();
+    crate::log::install();
     let prepared = sync_guard(|| {
         let given = options.as_ref().map(js::Js::new);
         let map = match given {

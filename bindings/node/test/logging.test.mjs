@@ -55,3 +55,50 @@ test('a value that is not a level says so once and logs nothing', async () => {
   const { stderr } = await logged('loud');
   assert.equal(stderr, 'tradepay: TRADEPAY_LOG="loud" is not a level (debug, info, warn, error); logging stays off\n');
 });
+
+// Two clients: one with a logger, one without; each call's lines go to its own client's place.
+const LOGGER_SCRIPT = `
+const { Client, Sandbox } = require(${JSON.stringify(INDEX)});
+(async () => {
+  const sandbox = await Sandbox.start();
+  const lines = [];
+  const logger = { debug: (m) => lines.push('debug ' + m), info: (m) => lines.push('info ' + m),
+    warn: (m) => lines.push('warn ' + m), error: (m) => lines.push('error ' + m) };
+  const options = { baseUrl: sandbox.url, accessNo: sandbox.accessNo, secret: sandbox.secret };
+  const logged = new Client({ ...options, logger });
+  const plain = new Client(options);
+  await sandbox.setFaults([{ kind: 'http_503', trans_type: 'QUERY', count: 1 }]);
+  await logged.query({ merchant_id: 'm_1', order_id: 'o_to_logger' }).catch(() => {});
+  await sandbox.setFaults([{ kind: 'http_503', trans_type: 'QUERY', count: 1 }]);
+  await plain.query({ merchant_id: 'm_1', order_id: 'o_to_stderr' }).catch(() => {});
+  await logged.withOptions({ maxRetries: 1 }).micropay({ merchant_id: 'm_1', order_id: 'o_micro_logger', amount: '1.00',
+    currency: 'USD', auth_code: '1300000000000003', deadlineMs: 500 });
+  await new Promise((r) => setTimeout(r, 50));
+  console.log(JSON.stringify(lines));
+  logged.close();
+  plain.close();
+  await sandbox.close();
+})().catch((e) => { console.error('FAILED', e); process.exit(1); });
+`;
+
+test('a logger gets its client\'s lines, at TRADEPAY_LOG\'s level; other clients log to stderr', async () => {
+  const env = { ...process.env, TRADEPAY_LOG: 'debug' };
+  const { stdout, stderr } = await run(process.execPath, ['-e', LOGGER_SCRIPT], { env, timeout: 60_000 });
+  const lines = JSON.parse(stdout);
+  assert.ok(lines.some((l) => /^debug retrying .*\[tradepay\.call trans_type=QUERY order_id=o_to_logger/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /^info micropay not final at its deadline: reversing order_id=o_micro_logger/.test(l)), lines.join('\n'));
+  assert.ok(!lines.some((l) => l.includes('o_to_stderr')), lines.join('\n'));
+  assert.match(stderr, /^tradepay DEBUG retrying .*order_id=o_to_stderr/m);
+  assert.doesNotMatch(stderr, /o_to_logger|o_micro_logger/);
+  assert.ok(!lines.join('\n').includes('1300000000000003'));
+});
+
+test('without TRADEPAY_LOG a logger gets info and above', async () => {
+  const env = { ...process.env };
+  delete env.TRADEPAY_LOG;
+  const { stdout, stderr } = await run(process.execPath, ['-e', LOGGER_SCRIPT], { env, timeout: 60_000 });
+  const lines = JSON.parse(stdout);
+  assert.ok(lines.some((l) => l.startsWith('info micropay not final at its deadline')), lines.join('\n'));
+  assert.ok(!lines.some((l) => l.startsWith('debug ')), lines.join('\n'));
+  assert.equal(stderr, '');
+});

@@ -16,23 +16,30 @@ use crate::classes::PyEvent;
 use crate::completer;
 use crate::convert;
 use crate::errors::{self, ErrorInfo};
+use crate::hooks::{PyHooks, EVENT_HOOKS};
 use crate::models::{json_to_py, quote, PyRefund, PyTrade};
 use crate::runtime::{self, TradepayRuntime};
 
-/// Options as JSON, and the durations among them as raw numbers.
+/// Options as JSON, the durations among them as raw numbers, and the event hooks.
 type ReadOptions = (
     serde_json::Map<String, serde_json::Value>,
     Vec<(String, f64)>,
+    Option<PyHooks>,
 );
 
 /// Keyword options as the core reads them: the durations as raw numbers (JSON has no NaN),
-/// the rest as JSON.
+/// `event_hooks` as callables, the rest as JSON.
 fn options_of(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<ReadOptions> {
     let rest = PyDict::new(py);
     let mut numbers = Vec::new();
+    let mut hooks = None;
     if let Some(options) = options {
         for (key, value) in options.iter() {
             let name: String = key.extract()?;
+            if name == EVENT_HOOKS {
+                hooks = PyHooks::read(&value).map_err(|e| errors::raise(py, &e))?;
+                continue;
+            }
             let is_number = !value.is_instance_of::<pyo3::types::PyBool>()
                 && (value.is_instance_of::<pyo3::types::PyFloat>()
                     || value.is_instance_of::<pyo3::types::PyInt>());
@@ -43,7 +50,7 @@ fn options_of(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<R
             }
         }
     }
-    Ok((convert::params(Some(&rest))?, numbers))
+    Ok((convert::params(Some(&rest))?, numbers, hooks))
 }
 
 /// The options a client was made with, kept so that a forked child can build its own.
@@ -58,16 +65,19 @@ impl Config {
     /// Reads the keyword arguments with the core's table of options (names, types,
     /// defaults, messages). Durations are taken as raw numbers first, since JSON has no NaN.
     fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Config> {
-        let (map, numbers) = options_of(py, options)?;
+        let (map, numbers, hooks) = options_of(py, options)?;
         let text = |k: &str| {
             map.get(k)
                 .and_then(|v| v.as_str())
                 .unwrap_or_default()
                 .to_owned()
         };
-        let builder = options::client_builder(&map, &numbers, Spelling::Python)
+        let mut builder = options::client_builder(&map, &numbers, Spelling::Python)
             .map_err(|e| errors::raise(py, &e))?
             .user_agent(format!("tradepay-python/{}", env!("CARGO_PKG_VERSION")));
+        if let Some(hooks) = hooks {
+            builder = builder.hooks(Arc::new(hooks));
+        }
         Ok(Config {
             base_url: text("base_url"),
             access_no: text("access_no"),
@@ -201,7 +211,11 @@ impl Handle {
         py: Python<'_>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Handle> {
-        let (map, numbers) = options_of(py, options)?;
+        let (mut map, numbers, hooks) = options_of(py, options)?;
+        if hooks.is_some() || options.is_some_and(|o| o.contains(EVENT_HOOKS).unwrap_or(false)) {
+            // Hooks belong to the client: the core refuses the name as for any other option.
+            map.insert(EVENT_HOOKS.into(), serde_json::Value::Bool(true));
+        }
         let given = options::call_options(&map, &numbers, Spelling::Python)
             .map_err(|e| errors::raise(py, &e))?;
         Ok(Handle {

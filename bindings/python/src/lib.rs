@@ -8,6 +8,7 @@ mod client;
 mod completer;
 mod convert;
 mod errors;
+mod hooks;
 mod logging;
 mod models;
 mod runtime;

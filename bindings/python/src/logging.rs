@@ -68,7 +68,14 @@ impl LogSink for PythonLogging {
         python_level(level) >= min_level()
     }
 
-    fn emit(&self, level: &Level, logger: &'static str, text: String, target: &str) {
+    fn emit(
+        &self,
+        level: &Level,
+        logger: &'static str,
+        text: String,
+        target: &str,
+        _: Option<u64>,
+    ) {
         let level = python_level(level);
         // A logging handler that raises must not break the request that logged.
         Python::try_attach(|py| {

@@ -14,6 +14,7 @@ use tradepay_types::{Secret, Stamp, StampSource};
 
 use crate::client::{Client, Config, Policy};
 use crate::error::Error;
+use crate::hooks::Hooks;
 use crate::journal::{Journal, JournalHandle, DEFAULT_REPLAY_WINDOW};
 
 // The defaults are facts of the API every binding documents: written once, in its description.
@@ -52,6 +53,7 @@ pub struct ClientBuilder {
     pool_max_idle_per_host: usize,
     journal: Option<JournalSpec>,
     replay_window: Duration,
+    hooks: Option<Arc<dyn Hooks>>,
 }
 
 /// A journal to open at build(), or one already open.
@@ -104,6 +106,7 @@ impl Default for ClientBuilder {
             max_backoff: DEFAULT_MAX_BACKOFF,
             pool_max_idle_per_host: 32,
             journal: None,
+            hooks: None,
             replay_window: DEFAULT_REPLAY_WINDOW,
         }
     }
@@ -255,6 +258,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Watches every attempt: a `request` event before it is sent, a `response` event
+    /// after it ends (see [`crate::hooks`]). The clients `with_options` makes share them.
+    pub fn hooks(mut self, hooks: Arc<dyn Hooks>) -> Self {
+        self.hooks = Some(hooks);
+        self
+    }
+
     /// Like [`ClientBuilder::journal`], with a journal already open (shared by several
     /// clients, or another [`Journal`] implementation).
     pub fn journal_backend(mut self, journal: Arc<dyn Journal>) -> Self {
@@ -380,6 +390,7 @@ impl ClientBuilder {
                 backoff: self.backoff,
                 max_backoff: self.max_backoff.max(self.backoff),
                 journal,
+                hooks: self.hooks,
             },
             Policy {
                 max_retries: self.max_retries,

@@ -30,6 +30,7 @@ use tradepay_types::{
 
 use crate::builder::ClientBuilder;
 use crate::error::{Error, ErrorKind};
+use crate::hooks::{self, AttemptEvent, Hooks, Phase};
 use crate::journal::{JournalCall, JournalHandle, OperationKind};
 
 /// The most bytes of a response body the client reads (protocol §3).
@@ -54,6 +55,7 @@ pub(crate) struct Config {
     pub backoff: Duration,
     pub max_backoff: Duration,
     pub journal: Option<Arc<JournalHandle>>,
+    pub hooks: Option<Arc<dyn Hooks>>,
 }
 
 /// What a call may take: the part of the configuration that
@@ -244,7 +246,14 @@ impl Client {
             let expect = Expect::of(&trans_type, &data);
             let started = std::time::Instant::now();
             let result = self
-                .run::<O::Output>(&trans_type, &data, &expect, until, journal.as_mut())
+                .run::<O::Output>(
+                    &trans_type,
+                    &data,
+                    &expect,
+                    until,
+                    journal.as_mut(),
+                    started,
+                )
                 .await;
             if let Some(journal) = journal {
                 journal.finish(result.as_ref().map(|(v, _, _)| v));
@@ -286,8 +295,22 @@ impl Client {
         expect: &Expect<'_>,
         until: Option<Instant>,
         mut journal: Option<&mut JournalCall>,
+        started: std::time::Instant,
     ) -> Result<(T, String, u32), Error> {
         let cfg = &*self.inner;
+        let hooks = cfg.hooks.as_deref().filter(|h| h.wants());
+        let event = |phase, attempt| AttemptEvent {
+            phase,
+            trans_type: trans_type.as_str(),
+            order_id: data.get("order_id").and_then(Value::as_str),
+            refund_id: data.get("refund_id").and_then(Value::as_str),
+            attempt,
+            elapsed: started.elapsed(),
+            http_status: None,
+            trace_id: None,
+            error: None,
+            retry_in: None,
+        };
         let mut attempt: u32 = 0;
         let mut maybe_processed = false;
         loop {
@@ -325,17 +348,28 @@ impl Client {
                 http_status = Empty,
                 elapsed_ms = Empty
             );
-            let started = (!span.is_disabled()).then(std::time::Instant::now);
+            if let Some(hooks) = hooks {
+                hooks::emit(hooks, &event(Phase::Request, attempt));
+            }
+            let attempt_started = (!span.is_disabled()).then(std::time::Instant::now);
             let outcome = tokio::time::timeout(budget, self.attempt::<T>(body, signature, expect))
                 .instrument(span.clone())
                 .await;
-            if let Some(started) = started {
-                span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            if let Some(attempt_started) = attempt_started {
+                span.record("elapsed_ms", attempt_started.elapsed().as_millis() as u64);
             }
             let failure = match outcome {
                 Ok(Ok((value, trace_id))) => {
                     span.record("trace_id", trace_id.as_str());
                     span.record("http_status", 200);
+                    if let Some(hooks) = hooks {
+                        let event = AttemptEvent {
+                            http_status: Some(200),
+                            trace_id: Some(&trace_id),
+                            ..event(Phase::Response, attempt)
+                        };
+                        hooks::emit(hooks, &event);
+                    }
                     return Ok((value, trace_id, attempt));
                 }
                 Ok(Err(failure)) => failure,
@@ -355,29 +389,24 @@ impl Client {
                 span.record("http_status", s);
             }
             maybe_processed |= failure.error.is_outcome_unknown();
-            let finish = |e: Error| {
-                let unknown = e.is_outcome_unknown() || maybe_processed;
-                e.with_attempts(attempt).with_outcome_unknown(unknown)
+            let retry_in = self.retry_delay(&failure, attempt, until);
+            if let Some(hooks) = hooks {
+                let event = AttemptEvent {
+                    http_status: failure.error.http_status(),
+                    trace_id: failure.error.trace_id(),
+                    error: Some(failure.error.class_name()),
+                    retry_in,
+                    ..event(Phase::Response, attempt)
+                };
+                hooks::emit(hooks, &event);
+            }
+            let Some(delay) = retry_in else {
+                let unknown = failure.error.is_outcome_unknown() || maybe_processed;
+                return Err(failure
+                    .error
+                    .with_attempts(attempt)
+                    .with_outcome_unknown(unknown));
             };
-            if !failure.error.is_retryable() || attempt > self.policy.max_retries {
-                return Err(finish(failure.error));
-            }
-            let mut delay = self.backoff(attempt);
-            if let Some(after) = failure.retry_after {
-                if after > MAX_RETRY_AFTER && until.is_none() {
-                    return Err(finish(failure.error));
-                }
-                delay = delay.max(after);
-            }
-            if let Some(until) = until {
-                // Leave room for the next attempt to do something useful. The delay may come
-                // from the answer's Retry-After, any number up to u64::MAX seconds: an
-                // instant past what the clock can hold is past the deadline too.
-                match Instant::now().checked_add(delay) {
-                    Some(next) if next < until => {}
-                    _ => return Err(finish(failure.error)),
-                }
-            }
             tracing::debug!(
                 attempt,
                 delay_ms = delay.as_millis() as u64,
@@ -386,6 +415,36 @@ impl Client {
             );
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// How long to wait before retrying after `failure`, or `None` when the call ends
+    /// with it: not retryable, out of retries, or the wait would pass the deadline.
+    fn retry_delay(
+        &self,
+        failure: &Failure,
+        attempt: u32,
+        until: Option<Instant>,
+    ) -> Option<Duration> {
+        if !failure.error.is_retryable() || attempt > self.policy.max_retries {
+            return None;
+        }
+        let mut delay = self.backoff(attempt);
+        if let Some(after) = failure.retry_after {
+            if after > MAX_RETRY_AFTER && until.is_none() {
+                return None;
+            }
+            delay = delay.max(after);
+        }
+        if let Some(until) = until {
+            // Leave room for the next attempt to do something useful. The delay may come
+            // from the answer's Retry-After, any number up to u64::MAX seconds: an
+            // instant past what the clock can hold is past the deadline too.
+            match Instant::now().checked_add(delay) {
+                Some(next) if next < until => {}
+                _ => return None,
+            }
+        }
+        Some(delay)
     }
 
     fn backoff(&self, attempt: u32) -> Duration {

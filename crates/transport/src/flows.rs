@@ -477,9 +477,15 @@ impl Drop for ReversalGuard {
         let order_id = std::mem::take(&mut self.order_id);
         let merchant_id = std::mem::take(&mut self.merchant_id);
         let counted = Counted::new();
-        drop(runtime.spawn(async move {
-            let _counted = counted;
-            client.reverse_in_background(order_id, merchant_id).await
-        }));
+        // In the cancelled call's span: its lines keep their context and destination.
+        drop(
+            runtime.spawn(
+                async move {
+                    let _counted = counted;
+                    client.reverse_in_background(order_id, merchant_id).await
+                }
+                .in_current_span(),
+            ),
+        );
     }
 }

@@ -11,6 +11,7 @@ mod call_options;
 mod client;
 mod error;
 mod flows;
+pub mod hooks;
 pub mod journal;
 pub mod log_text;
 pub mod options;

@@ -13,12 +13,39 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+/// The span a binding wraps a call in to send that call's lines to one destination (a
+/// Node client's `logger`); its `route` field (a number) names the destination.
+pub const ROUTE_SPAN: &str = "tradepay.route";
+
 /// Where a binding's log lines go.
 pub trait LogSink: Send + Sync + 'static {
     /// Whether `level` is shown now. Asked for every span and event, so it must be cheap.
     fn enabled(&self, level: &Level) -> bool;
-    /// One line: `logger` is `tradepay`, or `tradepay.sandbox` for the sandbox's events.
-    fn emit(&self, level: &Level, logger: &'static str, text: String, target: &str);
+    /// One line: `logger` is `tradepay`, or `tradepay.sandbox` for the sandbox's events;
+    /// `route` is the `route` of the innermost [`ROUTE_SPAN`] around the event, if any.
+    fn emit(
+        &self,
+        level: &Level,
+        logger: &'static str,
+        text: String,
+        target: &str,
+        route: Option<u64>,
+    );
+}
+
+/// The destination a [`ROUTE_SPAN`] names.
+struct Route(u64);
+
+#[derive(Default)]
+struct RouteField(Option<u64>);
+
+impl Visit for RouteField {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if field.name() == "route" {
+            self.0 = Some(value);
+        }
+    }
+    fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
 }
 
 /// A `tracing` layer that turns each event into a line for `sink`: the message, its fields,
@@ -74,6 +101,14 @@ where
         if !self.0.enabled(attrs.metadata().level()) {
             return;
         }
+        if attrs.metadata().name() == ROUTE_SPAN {
+            let mut route = RouteField::default();
+            attrs.record(&mut route);
+            if let (Some(route), Some(span)) = (route.0, ctx.span(id)) {
+                span.extensions_mut().insert(Route(route));
+            }
+            return;
+        }
         let mut fields = Message::default();
         attrs.record(&mut fields);
         if let Some(span) = ctx.span(id) {
@@ -99,8 +134,13 @@ where
         }
         let mut message = Message::default();
         event.record(&mut message);
+        let mut route = None;
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope.from_root() {
+                if let Some(Route(r)) = span.extensions().get::<Route>() {
+                    route = Some(*r);
+                    continue;
+                }
                 let _ = write!(message.fields, " [{}", span.name());
                 if let Some(SpanFields(text)) = span.extensions().get::<SpanFields>() {
                     message.fields.push_str(text);
@@ -114,7 +154,8 @@ where
             "tradepay"
         };
         let text = format!("{}{}", message.text, message.fields);
-        self.0.emit(meta.level(), logger, text, meta.target());
+        self.0
+            .emit(meta.level(), logger, text, meta.target(), route);
     }
 }
 

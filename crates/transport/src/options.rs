@@ -66,6 +66,10 @@ fn read(
             .as_bool()
             .map(Given::Bool)
             .ok_or_else(|| wrong("must be true or false")),
+        // The binding takes a value it can use before the core reads the rest: anything left
+        // under the name is of the wrong type.
+        OptionType::EventHooks => Err(wrong(EVENT_HOOKS_RULE)),
+        OptionType::Logger => Err(wrong(LOGGER_RULE)),
         OptionType::Count => value
             .as_u64()
             .and_then(|n| u32::try_from(n).ok())
@@ -82,6 +86,26 @@ fn read(
             };
             Ok(Given::Duration(d?))
         }
+    }
+}
+
+/// What Python's `event_hooks` must be.
+pub const EVENT_HOOKS_RULE: &str =
+    "must be a dict like {\"request\": [fn], \"response\": [fn]} of lists of callables";
+
+/// What Node's `logger` must be.
+pub const LOGGER_RULE: &str = "must be an object with debug, info, warn and error methods";
+
+/// The hooks a binding may set: `request` and `response`.
+pub const HOOK_NAMES: &[&str] = &["request", "response"];
+
+/// `name` as a hook's name, or a ValidationError naming the hook probably meant
+/// (`requests: unknown hook; did you mean request?`).
+pub fn hook_phase(name: &str) -> Result<crate::hooks::Phase, Error> {
+    match name {
+        "request" => Ok(crate::hooks::Phase::Request),
+        "response" => Ok(crate::hooks::Phase::Response),
+        other => Err(suggest::unknown(other, HOOK_NAMES, "hook").into()),
     }
 }
 
@@ -117,11 +141,19 @@ pub fn client_builder(
     numbers: &[(String, f64)],
     spelling: Spelling,
 ) -> Result<ClientBuilder, Error> {
-    let names: Vec<&str> = CLIENT_OPTIONS.iter().map(|o| spelling.name(o)).collect();
+    // An empty name: an option of the other language only.
+    let names: Vec<&str> = CLIENT_OPTIONS
+        .iter()
+        .map(|o| spelling.name(o))
+        .filter(|n| !n.is_empty())
+        .collect();
     let keys = options.keys().chain(numbers.iter().map(|(k, _)| k));
     suggest::check_options(keys.map(String::as_str), &names)?;
     let mut builder = Client::builder();
-    for option in CLIENT_OPTIONS {
+    for option in CLIENT_OPTIONS
+        .iter()
+        .filter(|o| !spelling.name(o).is_empty())
+    {
         let name = spelling.name(option);
         let number = numbers.iter().find(|(k, _)| k == name).map(|(_, n)| *n);
         let value = options.get(name).unwrap_or(&Value::Null);
@@ -237,6 +269,8 @@ mod tests {
                 OptionType::Bool => json!(false),
                 OptionType::AppInfo => json!({"name": "shop"}),
                 OptionType::Duration => json!(5),
+                // Set by the binding, never read from data.
+                OptionType::EventHooks | OptionType::Logger => continue,
             };
             map.insert(spelling.name(option).into(), value);
         }

@@ -290,3 +290,72 @@ async fn every_result_says_which_answer_it_came_from_and_keeps_unknown_fields() 
     let written = serde_json::to_value(&refund).unwrap();
     assert_eq!(written["x_future_field"]["since"], "2027-01");
 }
+
+/// Every event a hook was given, as the Python binding would see it.
+#[derive(Default)]
+struct Recorded(std::sync::Mutex<Vec<serde_json::Value>>);
+
+impl tradepay_transport::hooks::Hooks for Recorded {
+    fn on_event(&self, event: &tradepay_transport::hooks::AttemptEvent<'_>) {
+        let mut json = event.to_json(tradepay_transport::options::Spelling::Python);
+        json.insert("phase".into(), event.phase.as_str().into());
+        self.0.lock().unwrap().push(json.into());
+    }
+}
+
+#[tokio::test]
+async fn hooks_see_each_attempt_and_each_retry_with_its_delay() {
+    let sb = sandbox().await;
+    let recorded = std::sync::Arc::new(Recorded::default());
+    let c = client(&sb).hooks(recorded.clone()).build().unwrap();
+    sb.set_faults(vec![rule(FaultKind::Http503, Some(1))])
+        .unwrap();
+    let trade = c.pay(card("hooked_1")).await.unwrap();
+    let events = recorded.0.lock().unwrap().clone();
+    let phases: Vec<_> = events
+        .iter()
+        .map(|e| format!("{}#{}", e["phase"].as_str().unwrap(), e["attempt"]))
+        .collect();
+    assert_eq!(
+        phases,
+        ["request#1", "response#1", "request#2", "response#2"]
+    );
+    let (first, last) = (&events[1], &events[3]);
+    assert_eq!(first["http_status"], 503);
+    assert_eq!(first["error"], "GatewayError");
+    assert!(first["retry_in"].as_f64().unwrap() > 0.0, "{first}");
+    assert_eq!(last["http_status"], 200);
+    assert_eq!(last["error"], serde_json::Value::Null);
+    assert_eq!(last["retry_in"], serde_json::Value::Null);
+    assert_eq!(
+        last["trace_id"].as_str(),
+        Some(trade.last_response().unwrap().trace_id.as_str())
+    );
+    assert_eq!(events[0]["order_id"], "hooked_1");
+    assert_eq!(events[0]["trans_type"], "PAY");
+    assert!(events[0]["elapsed"].as_f64().unwrap() <= last["elapsed"].as_f64().unwrap());
+    let text = serde_json::to_string(&events).unwrap();
+    for secret in [sb.secret(), "4242424242424242", "\"123\""] {
+        assert!(!text.contains(secret), "{secret} reached a hook: {text}");
+    }
+}
+
+struct Panics;
+
+impl tradepay_transport::hooks::Hooks for Panics {
+    fn on_event(&self, _: &tradepay_transport::hooks::AttemptEvent<'_>) {
+        panic!("a hook that fails");
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_hook_never_breaks_the_call() {
+    let sb = sandbox().await;
+    let c = client(&sb)
+        .hooks(std::sync::Arc::new(Panics))
+        .build()
+        .unwrap();
+    let trade = c.pay(card("hooked_2")).await.unwrap();
+    assert_eq!(trade.status, Status::Success);
+    assert_eq!(charges(&sb, "hooked_2"), Some(1));
+}

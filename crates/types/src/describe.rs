@@ -393,6 +393,10 @@ pub enum OptionType {
     /// The caller's application, `{name, version?, url?}` (a dict in Python, an object in
     /// Node), named in the User-Agent.
     AppInfo,
+    /// Python's `event_hooks` (a dict of lists of callables).
+    EventHooks,
+    /// Node's `logger` (an object with `debug`, `info`, `warn` and `error` methods).
+    Logger,
 }
 
 /// What an option is when it is not given.
@@ -439,7 +443,8 @@ pub enum ResponseTy {
     Duration,
 }
 
-/// One field of what a result says about the answer it came from (`ResponseInfo`).
+/// One field of an object the bindings build from Rust values rather than the wire
+/// (`ResponseInfo`, a hook's event), with its name in each language.
 #[derive(Debug, Clone, Copy)]
 pub struct ResponseFieldDesc {
     /// The Python and Rust name.
@@ -448,37 +453,128 @@ pub struct ResponseFieldDesc {
     pub node: &'static str,
     /// Its type.
     pub ty: ResponseTy,
+    /// True when the value may be absent (`None` / `null`).
+    pub optional: bool,
     /// One line of documentation.
     pub doc: &'static str,
+}
+
+const fn named(
+    python: &'static str,
+    node: &'static str,
+    ty: ResponseTy,
+    optional: bool,
+    doc: &'static str,
+) -> ResponseFieldDesc {
+    ResponseFieldDesc {
+        python,
+        node,
+        ty,
+        optional,
+        doc,
+    }
 }
 
 /// The fields of `trade.last_response` / `trade.lastResponse` ([`crate::ResponseInfo`]), on
 /// every Trade and Refund a call returns.
 pub const RESPONSE_FIELDS: &[ResponseFieldDesc] = &[
-    ResponseFieldDesc {
-        python: "trace_id",
-        node: "traceId",
-        ty: ResponseTy::Str,
-        doc: "The gateway's trace number of the answer: quote it to the gateway's support.",
-    },
-    ResponseFieldDesc {
-        python: "http_status",
-        node: "httpStatus",
-        ty: ResponseTy::Count,
-        doc: "The HTTP status of the answer.",
-    },
-    ResponseFieldDesc {
-        python: "attempts",
-        node: "attempts",
-        ty: ResponseTy::Count,
-        doc: "How many attempts the call took (1 when the first one was answered).",
-    },
-    ResponseFieldDesc {
-        python: "elapsed",
-        node: "elapsedMs",
-        ty: ResponseTy::Duration,
-        doc: "From the call's start to its answer, retries and their delays included.",
-    },
+    named(
+        "trace_id",
+        "traceId",
+        ResponseTy::Str,
+        false,
+        "The gateway's trace number of the answer: quote it to the gateway's support.",
+    ),
+    named(
+        "http_status",
+        "httpStatus",
+        ResponseTy::Count,
+        false,
+        "The HTTP status of the answer.",
+    ),
+    named(
+        "attempts",
+        "attempts",
+        ResponseTy::Count,
+        false,
+        "How many attempts the call took (1 when the first one was answered).",
+    ),
+    named(
+        "elapsed",
+        "elapsedMs",
+        ResponseTy::Duration,
+        false,
+        "From the call's start to its answer, retries and their delays included.",
+    ),
+];
+
+/// The fields of an event hook's event (Python `event_hooks`, Node `client.on(..)`): one
+/// `request` event before each attempt and one `response` event after it. Never a secret,
+/// card data, auth_code or payment_token.
+pub const HOOK_EVENT_FIELDS: &[ResponseFieldDesc] = &[
+    named(
+        "trans_type",
+        "transType",
+        ResponseTy::Str,
+        false,
+        "The operation: `PAY`, `QUERY`, `REFUND`, …",
+    ),
+    named(
+        "order_id",
+        "orderId",
+        ResponseTy::Str,
+        true,
+        "The order the call is about, when it names one.",
+    ),
+    named(
+        "refund_id",
+        "refundId",
+        ResponseTy::Str,
+        true,
+        "The refund the call is about, for refunds.",
+    ),
+    named(
+        "attempt",
+        "attempt",
+        ResponseTy::Count,
+        false,
+        "1 for the first attempt, 2 for the first retry, …",
+    ),
+    named(
+        "elapsed",
+        "elapsedMs",
+        ResponseTy::Duration,
+        false,
+        "Since the call started; for `response`, up to the end of this attempt.",
+    ),
+    named(
+        "http_status",
+        "httpStatus",
+        ResponseTy::Count,
+        true,
+        "The answer's HTTP status (`response`, when one came).",
+    ),
+    named(
+        "trace_id",
+        "traceId",
+        ResponseTy::Str,
+        true,
+        "The answer's trace number (`response`, when it had one).",
+    ),
+    named(
+        "error",
+        "error",
+        ResponseTy::Str,
+        true,
+        "The error class of a failed attempt (`NetworkError`, …); absent when it succeeded.",
+    ),
+    named(
+        "retry_in",
+        "retryInMs",
+        ResponseTy::Duration,
+        true,
+        "The delay before the next attempt, when the client will retry; absent otherwise.",
+    ),
 ];
 
 /// The client options that `with_options` (and, in Node, a call's last argument) may
@@ -577,6 +673,20 @@ pub const CLIENT_OPTIONS: &[OptionDesc] = &[
         ty: OptionType::Duration,
         default: OptionDefault::Duration(DEFAULT_REPLAY_WINDOW),
         doc: "How long the gateway accepts a request after its timestamp (protocol §2); recovery takes \"not found\" as final only past it. Lower it only for a gateway whose window is lower (a test sandbox).",
+    },
+    OptionDesc {
+        python: "event_hooks",
+        node: "",
+        ty: OptionType::EventHooks,
+        default: OptionDefault::Unset,
+        doc: "Python only (Node has `client.on`): `{\"request\": [fn], \"response\": [fn]}`, each fn called with one event per attempt (docs/api.md, Observability); a hook that raises is logged and the call goes on.",
+    },
+    OptionDesc {
+        python: "",
+        node: "logger",
+        ty: OptionType::Logger,
+        default: OptionDefault::Unset,
+        doc: "Node only (Python logs through `logging`): where this client's log lines go, an object with `debug`, `info`, `warn` and `error` methods (console, pino); `TRADEPAY_LOG` sets the level (default `info`).",
     },
 ];
 

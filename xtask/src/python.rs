@@ -21,6 +21,8 @@ const TOOLS: &[&str] = &[
     "fastapi>=0.115,<1",
     "uvicorn>=0.30,<1",
     "django-stubs>=5,<6",
+    // The OpenTelemetry example's SDK (its in-memory exporter); never a package dependency.
+    "opentelemetry-sdk>=1.20,<2",
 ];
 const BENCH_TOOLS: &[&str] = &["requests", "httpx", "aiohttp"];
 

@@ -54,6 +54,14 @@ for (const example of ['express.mjs', 'fastify.mjs']) {
   });
 }
 
+test('examples/node/frameworks/otel.mjs turns the listeners into OpenTelemetry spans', async () => {
+  if (!existsSync(join(FRAMEWORKS, 'node_modules', '@opentelemetry', 'sdk-trace-base'))) {
+    await run('npm', ['install', '--no-audit', '--no-fund'], { cwd: FRAMEWORKS, timeout: 300_000 });
+  }
+  const { stdout } = await run(process.execPath, ['otel.mjs'], { cwd: FRAMEWORKS, timeout: 60_000 });
+  assert.match(stdout, /otel: 2 calls, 3 attempts, the retry visible as its own span/);
+});
+
 test('examples/node/frameworks/fetch_handler.ts (a Fetch API route handler) compiles and handles deliveries', async () => {
   const tsc = join(PACKAGE, 'node_modules', '.bin', 'tsc');
   await run(tsc, ['-p', 'tsconfig.json'], { cwd: EXAMPLES, timeout: 120_000 });

@@ -22,6 +22,17 @@ def test_quickstart_runs() -> None:
     assert "none charged twice: True" in out.stdout
 
 
+def test_the_opentelemetry_example_turns_hooks_into_spans() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "python" / "otel.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "otel: 2 calls, 3 attempts, the retry visible as its own span" in out.stdout
+
+
 @pytest.mark.parametrize("app", ["flask_app", "fastapi_app", "django_app"])
 def test_framework_app_receives_and_verifies_real_webhooks(app: str) -> None:
     # Each app serves its own webhook endpoint, pays against the sandbox with notify_url set

@@ -72,3 +72,29 @@ def pay_card(client: tradepay.Client, card: dict = CARD_OK, **kw: object) -> tra
     )
     args.update(kw)
     return client.pay(**args)
+
+
+@pytest.fixture
+def log_records() -> Iterator[list]:
+    """What the core logs under `tradepay` while the test runs, from DEBUG up."""
+    import logging
+
+    from tradepay import _native
+
+    records: list = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.getLogger("tradepay")
+    handler = Collect()
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    _native._sync_log_level()
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+        _native._sync_log_level()

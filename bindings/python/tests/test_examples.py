@@ -10,26 +10,25 @@ import pytest
 from conftest import ROOT
 
 
-def test_quickstart_runs() -> None:
+def run_example(name: str) -> "subprocess.CompletedProcess[str]":
     out = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "python" / "quickstart.py")],
+        [sys.executable, str(ROOT / "examples" / "python" / name)],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_quickstart_runs() -> None:
+    out = run_example("quickstart.py")
     assert "quickstart: done" in out.stdout
     assert "none charged twice: True" in out.stdout
 
 
 def test_the_opentelemetry_example_turns_hooks_into_spans() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "python" / "otel.py")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr
+    out = run_example("otel.py")
     assert "otel: 2 calls, 3 attempts, the retry visible as its own span" in out.stdout
 
 

@@ -130,25 +130,12 @@ def test_fork_child_can_use_old_and_new_clients(sandbox: tradepay.Sandbox, clien
     pay_card(client)  # and the parent still works
 
 
-def test_tracing_reaches_python_logging(sandbox: tradepay.Sandbox, client: tradepay.Client) -> None:
-    records: list = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    logger = logging.getLogger("tradepay")
-    handler = Collect()
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    _native._sync_log_level()
-    try:
-        sandbox.set_faults([{"kind": "http_503", "trans_type": "PAY", "count": 1}])
-        pay_card(client)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(logging.NOTSET)
-        _native._sync_log_level()
+def test_tracing_reaches_python_logging(
+    sandbox: tradepay.Sandbox, client: tradepay.Client, log_records: list
+) -> None:
+    records = log_records
+    sandbox.set_faults([{"kind": "http_503", "trans_type": "PAY", "count": 1}])
+    pay_card(client)
     retrying = [r for r in records if "retrying" in r.getMessage()]
     assert retrying and retrying[0].levelno == logging.DEBUG
     assert retrying[0].name == "tradepay"

@@ -12,7 +12,6 @@ import time
 import pytest
 
 import tradepay
-from tradepay import _native
 from conftest import make_async, new_id, pay_card
 
 
